@@ -37,8 +37,21 @@ class TestMultiWidthCNNBackbone(TestCase):
         assert embedded.shape == (2, 6, 8)
         self.assertAllClose(embedded[1, 2], backbone(words[1, 2:3])[0], atol=1e-6)
 
+    def test_pretrained_embedding_matrix(self):
+        # Kim's CNN-static: the word vectors start the embedding and stay fixed.
+        matrix = np.random.rand(20, 4).astype("float32")
+        backbone = MultiWidthCNNBackbone(**TINY, embedding_matrix=matrix, trainable_embedding=False)
+        self.assertAllClose(backbone.token_embedding.embeddings, matrix)
+        assert not backbone.token_embedding.trainable
+        assert "embedding_matrix" not in backbone.get_config()
+        restored = self.run_model_saving_test(MultiWidthCNNBackbone, None, self.ids, model=backbone)
+        self.assertAllClose(restored.token_embedding.embeddings, matrix)
+        assert not restored.token_embedding.trainable
+
     def test_bad_configs(self):
         with pytest.raises(ConfigError, match="filters"):
             MultiWidthCNNBackbone(20, kernel_sizes=(3, 4), filters=(2, 3, 4))
         with pytest.raises(ConfigError, match="max_length"):
             MultiWidthCNNBackbone(20, max_length=3, kernel_sizes=(3, 5))
+        with pytest.raises(ConfigError, match="embedding_matrix"):
+            MultiWidthCNNBackbone(**TINY, embedding_matrix=np.zeros((20, 5)))

@@ -33,10 +33,27 @@ class TestTextNormalizer(TestCase):
         texts = ["@bob hi @ann_1!", "mail a@b.com"]
         assert normalize(("remove_mentions",), texts) == [" hi !", "mail a@b.com"]
 
+    def test_strip_html(self):
+        texts = ["great film.<br /><br />Loved it", "<i>Brazil</i> (1985)", "if a < b and c > d"]
+        assert normalize(("strip_html",), texts) == [
+            "great film.  Loved it",
+            " Brazil  (1985)",
+            "if a < b and c > d",
+        ]
+
     def test_steps_in_order_through_every_runtime(self):
         self.run_preprocessing_layer_test(
             TextNormalizer,
-            {"steps": ("remove_mentions", "remove_hashtags", "remove_urls", "nfkc", "lower")},
+            {
+                "steps": (
+                    "strip_html",
+                    "remove_mentions",
+                    "remove_hashtags",
+                    "remove_urls",
+                    "nfkc",
+                    "lower",
+                )
+            },
             ["Hi @bob, #Tag ＡＢ http://x.y", "", "é"],
             expected_output=[b"hi ,  ab ", b"", "é".encode()],
         )

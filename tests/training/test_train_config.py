@@ -76,6 +76,9 @@ class TestTrainConfig(TestCase):
             ({"model_name": "../escape"}, "model_name"),
             ({"precision": "bfloat8"}, "precision"),
             ({"epochz": 3}, "epochz"),
+            ({"word_split": "spaces"}, "word_split"),
+            ({"word_vectors": "glove.txt"}, "word_vectors"),  # needs tokenizer 'word'
+            ({"tokenizer": "word", "family": "char_cnn", "word_vectors": "v.txt"}, "word_vectors"),
         ],
     )
     def test_validation_names_the_field(self, overrides, field):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_case import TestCase
 from tfcharnlp import cli
-from tfcharnlp.errors import ConfigError
+from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.training.callbacks import has_backup
 from tfcharnlp.training.train_config import TrainConfig
 from tfcharnlp.training.trainer import train
@@ -194,6 +194,49 @@ class TestTrainWorkflow(TestCase):
         assert result.report.total == 60
         assert result.report.labels == list(result.label_vocabulary.labels)
         assert set(result.metrics) >= {"accuracy", "macro_f1"}
+
+    @pytest.mark.timeout(300)
+    def test_kim_cnn_static_from_word_vectors(self, tmp_path, shared_data):
+        # A GloVe-format file covering two words of the vocabulary; IMDB-style
+        # markup and punctuation are cleaned and split in the graph.
+        vectors = tmp_path / "vectors.txt"
+        vectors.write_text("free 1 2 3 4\ncall -1 -2 -3 -4\n")
+        config = tiny_classifier(
+            tmp_path,
+            shared_data,
+            tokenizer="word",
+            max_tokens=300,
+            max_length=24,
+            normalize=["strip_html", "lower"],
+            word_split="unicode_script",
+            word_vectors=str(vectors),
+            freeze_embedding=True,
+            embedding_dim=None,  # taken from the file
+        )
+        result = train(config)
+        backbone = result.model.backbone
+        vocabulary = result.model.preprocessor.tokenizer.vocabulary
+        assert "!" in vocabulary  # punctuation became its own token
+        table = backbone.token_embedding.embeddings.numpy()
+        self.assertAllClose(table[vocabulary.index("free")], [1, 2, 3, 4])
+        self.assertAllClose(table[vocabulary.index("call")], [-1, -2, -3, -4])
+        assert not backbone.token_embedding.trainable
+        ids = result.model.preprocessor(["FREE<br />call!"]).numpy()[0, :3].tolist()
+        assert ids == [vocabulary.index(word) for word in ("free", "call", "!")]
+
+    def test_missing_word_vectors_file(self, tmp_path, shared_data):
+        config = tiny_classifier(
+            tmp_path, shared_data, tokenizer="word", word_vectors=str(tmp_path / "none.txt")
+        )
+        with pytest.raises(DataError, match="word vectors file not found"):
+            train(config)
+        vectors = tmp_path / "vectors.txt"
+        vectors.write_text("free 1 2 3 4\n")
+        config = config.replace(word_vectors=str(vectors), embedding_dim=16)
+        with pytest.raises(ConfigError) as raised:
+            train(config)
+        assert raised.value.field == "embedding_dim"
+        assert "4-dimensional" in str(raised.value)
 
     @pytest.mark.timeout(300)
     def test_char_gru_language_model_and_generate(self, tmp_path, shared_data, capsys):

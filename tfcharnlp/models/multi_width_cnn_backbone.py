@@ -33,6 +33,9 @@ class MultiWidthCNNBackbone(Backbone):
         filters: int, or a tuple with one int per width.
         activation: activation of the convolutions.
         dropout: float. Dropout on the concatenated features.
+        embedding_matrix: optional `[vocabulary_size, embedding_dim]` array to
+            start the embedding from (word vectors, `load_word_vectors`).
+        trainable_embedding: bool. False freezes the embedding (Kim's static).
 
     Call arguments:
         token_ids: int32 `[batch, sequence]`, sequence >= max(kernel_sizes).
@@ -56,6 +59,8 @@ class MultiWidthCNNBackbone(Backbone):
         filters=100,
         activation="relu",
         dropout=0.0,
+        embedding_matrix=None,
+        trainable_embedding=True,
         **kwargs,
     ):
         check_positive("vocabulary_size", vocabulary_size)
@@ -77,7 +82,12 @@ class MultiWidthCNNBackbone(Backbone):
             )
 
         # === Layers ===
-        self.token_embedding = token_embedding(vocabulary_size, embedding_dim)
+        self.token_embedding = token_embedding(
+            vocabulary_size,
+            embedding_dim,
+            embedding_matrix=embedding_matrix,
+            trainable_embedding=trainable_embedding,
+        )
         self.conv_layers = [
             keras.layers.Conv1D(count, width, activation=activation, name=f"conv_width_{width}")
             for width, count in zip(kernel_sizes, filters_list, strict=True)
@@ -104,6 +114,7 @@ class MultiWidthCNNBackbone(Backbone):
         self.filters = filters if isinstance(filters, int) else filters_list
         self.activation = activation
         self.dropout = dropout
+        self.trainable_embedding = trainable_embedding
 
     def get_config(self):
         config = super().get_config()
@@ -116,6 +127,7 @@ class MultiWidthCNNBackbone(Backbone):
                 "filters": self.filters if isinstance(self.filters, int) else list(self.filters),
                 "activation": self.activation,
                 "dropout": self.dropout,
+                "trainable_embedding": self.trainable_embedding,
             }
         )
         return config

@@ -17,6 +17,8 @@ _WORD = r"[\p{L}\p{N}\p{M}_]"
 URL_PATTERN = r"(?i)\b(?:https?://|www\.)\S+"
 HASHTAG_PATTERN = r"(^|[^\p{L}\p{N}\p{M}_])#" + _WORD + "+"
 MENTION_PATTERN = r"(^|[^\p{L}\p{N}\p{M}_])@" + _WORD + "+"
+# An HTML/XML tag such as IMDB's `<br />`: `<`, a letter or `/`, no `<>` inside.
+HTML_TAG_PATTERN = r"</?[A-Za-z][^<>]*>"
 
 
 def _lower(text):
@@ -40,12 +42,17 @@ def _remove_mentions(text):
     return tf.strings.regex_replace(text, MENTION_PATTERN, r"\1")
 
 
+def _strip_html(text):
+    return tf.strings.regex_replace(text, HTML_TAG_PATTERN, " ")
+
+
 STEPS = {
     "lower": _lower,
     "nfkc": _nfkc,
     "remove_urls": _remove_urls,
     "remove_hashtags": _remove_hashtags,
     "remove_mentions": _remove_mentions,
+    "strip_html": _strip_html,
 }
 
 
@@ -65,6 +72,8 @@ class TextNormalizer(PreprocessingLayer):
       the next whitespace.
     - `"remove_hashtags"`, `"remove_mentions"`: delete `#tag` and `@user`
       (letters, digits, marks and `_`), but not the `@` inside an e-mail address.
+    - `"strip_html"`: replaces HTML tags such as IMDB's `<br />` with a space,
+      so they neither glue words together nor become tokens (`a < b` stays).
 
     Removal leaves the surrounding whitespace as it was.
 

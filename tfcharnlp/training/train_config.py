@@ -19,7 +19,16 @@ LANGUAGE_MODEL_FAMILIES = ("char_gru",)
 FAMILIES = CLASSIFIER_FAMILIES + LANGUAGE_MODEL_FAMILIES
 TOKENIZERS = ("char", "word")
 CHAR_MODES = ("alphabet", "unicode", "bytes")
-NORMALIZE_STEPS = ("lower", "nfkc", "remove_urls", "remove_hashtags", "remove_mentions")
+NORMALIZE_STEPS = (
+    "lower",
+    "nfkc",
+    "remove_urls",
+    "remove_hashtags",
+    "remove_mentions",
+    "strip_html",
+)
+WORD_SPLITS = ("whitespace", "unicode_script")
+WORD_VECTOR_FAMILIES = ("multi_width_cnn", "lstm", "cnn_lstm")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "step", "cyclic", "cosine")
 CYCLIC_MODES = ("triangular", "triangular2")
@@ -79,6 +88,16 @@ class TrainConfig:
     max_length: int = _field(1014, "characters (or words) per text, truncated or padded")
     reverse: bool = _field(False, "reverse the character order (Zhang et al.'s quantization)")
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")
+    word_split: str = _field(
+        "whitespace",
+        "word tokenizer: split at whitespace, or also where the Unicode script changes "
+        "(punctuation becomes its own token)",
+        WORD_SPLITS,
+    )
+    word_vectors: Optional[str] = _field(
+        None, "pre-trained word vectors (GloVe / word2vec text file) to start the embedding from"
+    )
+    freeze_embedding: bool = _field(False, "keep the pre-trained word vectors fixed (Kim's static)")
     num_classes: Optional[int] = _field(
         None, "number of classes (inferred from the data when absent)"
     )
@@ -215,6 +234,15 @@ class TrainConfig:
                 raise ConfigError(
                     "normalize", f"unknown step {step!r}; choose from {', '.join(NORMALIZE_STEPS)}"
                 )
+        if self.word_vectors is not None and (
+            self.tokenizer != "word" or self.family not in WORD_VECTOR_FAMILIES
+        ):
+            raise ConfigError(
+                "word_vectors",
+                "pre-trained word vectors need tokenizer 'word' and a family with a word "
+                f"embedding ({', '.join(WORD_VECTOR_FAMILIES)}); "
+                f"got tokenizer {self.tokenizer!r}, family {self.family!r}",
+            )
         self._validate_data("data", self.data, required=True)
         if self.test_data is not None:
             self._validate_data("test_data", self.test_data, required=True)

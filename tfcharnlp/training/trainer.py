@@ -171,7 +171,9 @@ def build_preprocessor(config, train_texts=None):
 
     normalizer = TextNormalizer(steps=tuple(config.normalize)) if config.normalize else None
     if config.tokenizer == "word":
-        tokenizer = WordTokenizer(max_tokens=config.max_tokens, max_length=config.max_length)
+        tokenizer = WordTokenizer(
+            max_tokens=config.max_tokens, max_length=config.max_length, split=config.word_split
+        )
         if train_texts is None:
             raise ValueError("a word tokenizer needs the training texts to adapt its vocabulary")
         texts = train_texts.map(normalizer) if normalizer is not None else train_texts
@@ -208,6 +210,8 @@ def build_classifier(config, preprocessor, num_classes):
     for name in ("embedding_dim", "hidden_units", "num_layers"):
         if getattr(config, name) is not None:
             options[name] = getattr(config, name)
+    if config.word_vectors is not None:
+        options.update(_pretrained_embedding(config, preprocessor))
     head_dropout = config.dropout
     if config.family == "char_cnn":
         # The paper's dropout sits between the backbone's fully connected layers.
@@ -237,6 +241,24 @@ def build_classifier(config, preprocessor, num_classes):
         preprocessor=preprocessor,
         dropout=head_dropout,
     )
+
+
+def _pretrained_embedding(config, preprocessor):
+    """Backbone arguments that start the embedding from `config.word_vectors`."""
+    from tfcharnlp.models.word_vectors import load_word_vectors
+
+    matrix = load_word_vectors(config.word_vectors, preprocessor.tokenizer.vocabulary)
+    if config.embedding_dim is not None and config.embedding_dim != matrix.shape[1]:
+        raise ConfigError(
+            "embedding_dim",
+            f"{config.embedding_dim} differs from the {matrix.shape[1]}-dimensional vectors in "
+            f"{config.word_vectors}; leave it unset to take the vectors' size",
+        )
+    return {
+        "embedding_dim": int(matrix.shape[1]),
+        "embedding_matrix": matrix,
+        "trainable_embedding": not config.freeze_embedding,
+    }
 
 
 def class_weight_dict(config, vocabulary, train_label_ids):
