@@ -233,6 +233,15 @@ def run():
     return measure(base, f"`{base}`" if base else None)
 
 
+def measure_exported(export, model, title):
+    """`measure` on the model base path that `export(workdir)` writes (removed afterwards)."""
+    workdir = tempfile.mkdtemp(prefix="bench_serving_export_")
+    try:
+        return measure(export(workdir), model, title=title)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
     """Measures serving of the model at `base` (None: build the tiny model).
 

@@ -9,8 +9,6 @@ model is not trained (its answers are meaningless; say so in the report).
 """
 
 import os
-import shutil
-import tempfile
 
 from bench import bench_serving
 
@@ -34,17 +32,12 @@ def export_char_cnn(base):
 
 
 def run():
-    workdir = tempfile.mkdtemp(prefix="bench_serving_char_cnn_")
-    try:
-        base = export_char_cnn(workdir)
-        return bench_serving.measure(
-            base,
-            "CharCNN-small (max_length 1014, 4 classes, 11.3M parameters, untrained weights: "
-            "speed only) exported by `tfcharnlp.export` with its character preprocessor in the graph",
-            title="Serving an exported CharCNN-small (embedded gRPC server)",
-        )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return bench_serving.measure_exported(
+        export_char_cnn,
+        "CharCNN-small (max_length 1014, 4 classes, 11.3M parameters, untrained weights: "
+        "speed only) exported by `tfcharnlp.export` with its character preprocessor in the graph",
+        title="Serving an exported CharCNN-small (embedded gRPC server)",
+    )
 
 
 if __name__ == "__main__":
