@@ -54,6 +54,16 @@ class TestWordTokenizer(TestCase):
         assert tokenizer.vocabulary == ["<pad>", "<unk>", "hello", "!", ",", "世界"]
         assert tokenizer(["hello,世界 zz"]).to_list() == [[2, 4, 5, 1]]
 
+    def test_split_words_matches_the_ids(self):
+        tokenizer = WordTokenizer(split="unicode_script", max_length=None)
+        texts = ["It's GREAT!", "bad , worse"]
+        tokenizer.adapt(texts)
+        words = tokenizer.split_words(texts).to_list()
+        assert words == [[b"it", b"'", b"s", b"great", b"!"], [b"bad", b",", b"worse"]]
+        ids = tokenizer(texts).to_list()
+        expected = [[tokenizer.vocabulary.index(w.decode()) for w in row] for row in words]
+        assert ids == expected
+
     def test_invalid_utf8_is_oov_not_a_crash(self):
         tokenizer = WordTokenizer(max_length=3, vocabulary=VOCABULARY, lowercase=False)
         self.assertAllEqual(tokenizer(tf.constant([b"the \xff cat"])), [[2, 1, 3]])

@@ -100,6 +100,14 @@ class WordTokenizer(PreprocessingLayer):
             flat_text = unicode_lower(flat_text)
         return self._splitter().tokenize(flat_text)
 
+    def split_words(self, texts):
+        """The token strings of `texts` (`[n]` strings -> ragged `[n, None]`), split as for ids.
+
+        For tools that need the same tokens outside the model, such as a
+        corpus for training word vectors that must match the vocabulary.
+        """
+        return self._tokens(tf.reshape(tf.convert_to_tensor(texts, dtype=tf.string), [-1]))
+
     def set_vocabulary(self, vocabulary):
         """Replaces the vocabulary (a list, index = id, or a vocabulary file)."""
         if isinstance(vocabulary, (str, os.PathLike)):
