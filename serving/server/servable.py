@@ -14,6 +14,7 @@ import threading
 import grpc
 import numpy as np
 import tensorflow as tf
+import tensorflow_text  # noqa: F401 - registers TF Text's ops, which word tokenizers use in-graph
 from google.protobuf import text_format
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2

@@ -4,6 +4,7 @@ import signal
 import time
 
 import grpc
+import numpy as np
 import pytest
 import tensorflow as tf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -19,6 +20,38 @@ def predict_request(texts=("drain me",)):
     request.model_spec.name = "m"
     request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(list(texts)))
     return request
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(180)
+def test_serve_subprocess_loads_a_model_with_tensorflow_text_ops(tmp_path, repo_root):
+    # A word tokenizer runs tensorflow-text ops inside the graph; a fresh
+    # server process must register them before loading (as a model server
+    # built with TF Text does), or the version fails to load.
+    from tfcharnlp.export import export_model
+    from tfcharnlp.models import MultiWidthCNNBackbone, TextClassifier
+    from tfcharnlp.preprocessing import TextPreprocessor, WordTokenizer
+
+    tokenizer = WordTokenizer(max_tokens=50, max_length=8)
+    tokenizer.adapt(["free prize call now", "see you at lunch", "win a free prize"])
+    backbone = MultiWidthCNNBackbone(tokenizer.vocabulary_size, max_length=8, embedding_dim=4)
+    classifier = TextClassifier(backbone, num_classes=2, preprocessor=TextPreprocessor(tokenizer))
+    export_model(classifier, tmp_path, "m", labels=["ham", "spam"])
+    texts = ["free prize now", "lunch at noon"]
+    expected = tf.nn.softmax(classifier.predict_texts(texts)).numpy()
+    process, target = start_serve_process(
+        repo_root, ["--model_name=m", f"--model_base_path={tmp_path / 'm'}"]
+    )
+    try:
+        with grpc.insecure_channel(target) as channel:
+            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+            response = stub.Predict(predict_request(texts), timeout=60)
+        served = tf.make_ndarray(response.outputs[constants.PROBABILITIES])
+        np.testing.assert_allclose(served, expected, atol=1e-6)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        if process.wait(timeout=60) != 0:
+            pytest.fail(process.stderr.read())
 
 
 @pytest.mark.parametrize(
