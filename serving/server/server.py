@@ -23,9 +23,24 @@ from serving.server.prediction_servicer import PredictionServicer
 from tfcharnlp import constants
 from tfcharnlp.errors import ConfigError
 
+# Request threads waiting in a batch queue are blocked, not busy: allow this many.
+MAX_BATCHING_WORKERS = 256
 
-def default_max_workers():
-    return max(8, 4 * (os.cpu_count() or 1))
+
+def default_max_workers(batching=None):
+    """Request threads: a few per core, plus room for full batches when batching.
+
+    A gRPC thread holds its request while the request waits in the batch
+    queue, so with too few threads a batch can never grow past the thread
+    count (with 8 threads, 32 concurrent clients made batches of at most 8).
+    TensorFlow Serving's C++ server has no such limit; here every running
+    batch slot gets `max_batch_size` threads, capped at `MAX_BATCHING_WORKERS`.
+    """
+    workers = max(8, 4 * (os.cpu_count() or 1))
+    if batching is not None:
+        room = batching.max_batch_size * batching.num_batch_threads
+        workers = max(workers, min(workers + room, MAX_BATCHING_WORKERS))
+    return workers
 
 
 class ModelServer:
@@ -42,7 +57,7 @@ class ModelServer:
         model_config_file_poll_wait_seconds: see above.
         max_message_size: largest request or response, bytes.
         channel_arguments: extra `(key, value)` gRPC server options.
-        max_workers: request threads.
+        max_workers: request threads (None: `default_max_workers(batching)`).
         enable_warmup: replay each version's warmup records before serving it.
         rest_api_port: also serve TF Serving's REST API on this port (None: off; 0: a free one).
         rest_api_timeout_in_ms: deadline of each REST call.
@@ -124,7 +139,8 @@ class ModelServer:
         options.extend(channel_arguments)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(
-                max_workers=max_workers or default_max_workers(), thread_name_prefix="grpc-request"
+                max_workers=max_workers or default_max_workers(batching),
+                thread_name_prefix="grpc-request",
             ),
             options=options,
             interceptors=[metrics_module.MetricsInterceptor(self.metrics)] if prometheus else [],

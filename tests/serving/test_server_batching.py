@@ -77,6 +77,19 @@ def test_concurrent_requests_are_merged_and_split_back(server):
     assert calls < CLIENTS
 
 
+def test_batches_grow_past_the_default_request_thread_count(server):
+    # Each waiting request holds a gRPC thread: with the old fixed 8 threads,
+    # 32 concurrent clients could never form a batch of more than 8.
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        pending = [
+            stub.Predict.future(request([f"c{i}"], server_models.BATCH_INFO_SIGNATURE), timeout=30)
+            for i in range(32)
+        ]
+        sizes = [future.result().outputs["batch_size"].int64_val[0] for future in pending]
+    assert max(sizes) > 8
+
+
 def test_batched_predictions_equal_unbatched_ones(server):
     texts = ["a", "medium text", "a much longer piece of text"]
     with grpc.insecure_channel(server.target) as channel:

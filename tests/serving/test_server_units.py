@@ -353,3 +353,14 @@ def test_status_messages_use_tensorflow_serving_wording():
     assert status.servable_not_found("m", 3).code == grpc.StatusCode.NOT_FOUND
     proto = status.servable_not_found("m").to_status_proto()
     assert proto.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+def test_request_threads_leave_room_for_full_batches():
+    from serving.server.server import MAX_BATCHING_WORKERS, default_max_workers
+
+    plain = default_max_workers()
+    assert plain >= 8
+    options = batching.BatchingOptions(max_batch_size=64, num_batch_threads=1)
+    assert default_max_workers(options) == plain + 64
+    huge = batching.BatchingOptions(max_batch_size=1000, num_batch_threads=4)
+    assert default_max_workers(huge) == MAX_BATCHING_WORKERS
