@@ -71,6 +71,17 @@ class TestTrainFlags(TestCase):
         assert config.data["text_columns"] == [1, "text"]
         assert parse(["--preset", "trec", "--class-weights", "1,2.5"]).class_weights == [1.0, 2.5]
 
+    def test_dev_flags(self, tmp_path):
+        config = parse(["--preset", "sst2", "--dev-split", "dev", "--test-split", "test_labeled"])
+        assert config.dev_data == {"preset": "sst2", "split": "dev"}
+        assert config.test_data == {"preset": "sst2", "split": "test_labeled"}
+        data_file, dev_file = tmp_path / "train.tsv", tmp_path / "dev.tsv"
+        config = parse(["--path", str(data_file), "--format", "tsv", "--dev-path", str(dev_file)])
+        assert config.dev_data == {"path": str(dev_file), "format": "tsv"}
+        with pytest.raises(ConfigError) as raised:
+            parse(["--path", str(data_file), "--dev-split", "dev"])
+        assert raised.value.field == "dev_split"
+
     def test_bad_flag_values_name_the_field(self):
         with pytest.raises(ConfigError) as raised:
             parse(["--preset", "trec", "--learning-rate", "-1"])

@@ -10,8 +10,9 @@ from tests.test_case import TestCase
 from tfcharnlp import cli
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.training.callbacks import has_backup
+from tfcharnlp.training.model_folder import load_classifier
 from tfcharnlp.training.train_config import TrainConfig
-from tfcharnlp.training.trainer import train
+from tfcharnlp.training.trainer import evaluate_folder, train
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A CharCNN with the paper's layer structure but few units: seconds per epoch on a CPU.
@@ -223,6 +224,37 @@ class TestTrainWorkflow(TestCase):
         assert not backbone.token_embedding.trainable
         ids = result.model.preprocessor(["FREE<br />call!"]).numpy()[0, :3].tolist()
         assert ids == [vocabulary.index(word) for word in ("free", "call", "!")]
+
+    @pytest.mark.timeout(300)
+    def test_dev_data_replaces_the_validation_split(self, tmp_path, shared_data):
+        trec = {"preset": "trec", "data_dir": str(shared_data)}
+        config = tiny_classifier(
+            tmp_path,
+            shared_data,
+            data={**trec, "max_rows": 200},
+            dev_data={**trec, "split": "test", "max_rows": 50},
+            epochs=2,
+        )
+        result = train(config)
+        # Early stopping watched the dev file; with no test file it is also the report's.
+        assert len(result.history["val_accuracy"]) == 2
+        assert result.report.split == "dev"
+        assert result.report.total == 50
+        recorded = json.loads((config.model_dir / "train_config.json").read_text())
+        assert recorded["resolved_data_roles"] == ["train", "dev"]
+        assert recorded["resolved_data"][0]["validation_split"] == 0.0  # every row trains
+        report = evaluate_folder(load_classifier(config.model_dir), config.model_dir)
+        assert (report.split, report.total) == ("dev", 50)
+        self.assertAllClose(report.accuracy, result.report.accuracy)
+
+    def test_dev_data_and_a_validation_split_conflict(self, tmp_path, shared_data):
+        with pytest.raises(ConfigError) as raised:
+            tiny_classifier(
+                tmp_path,
+                shared_data,
+                dev_data={"preset": "trec", "split": "test", "data_dir": str(shared_data)},
+            )
+        assert raised.value.field == "dev_data"
 
     def test_missing_word_vectors_file(self, tmp_path, shared_data):
         config = tiny_classifier(

@@ -77,6 +77,11 @@ class TrainConfig:
     test_data: Optional[dict] = _field(
         None, "held-out test data (same keys as data); default: the validation split"
     )
+    dev_data: Optional[dict] = _field(
+        None,
+        "development data for early stopping and checkpoints (same keys as data), "
+        "instead of data.validation_split",
+    )
     # Preprocessing.
     tokenizer: str = _field("char", "character or word tokens", TOKENIZERS)
     normalize: list = _field(["lower"], "normalization steps, in order", NORMALIZE_STEPS)
@@ -246,6 +251,14 @@ class TrainConfig:
         self._validate_data("data", self.data, required=True)
         if self.test_data is not None:
             self._validate_data("test_data", self.test_data, required=True)
+        if self.dev_data is not None:
+            self._validate_data("dev_data", self.dev_data, required=True)
+            if self.data.get("validation_split"):
+                raise ConfigError(
+                    "dev_data",
+                    "give either dev_data or data.validation_split, not both "
+                    "(dev_data replaces the validation split)",
+                )
         for name in ("max_length", "epochs", "batch_size", "max_tokens", "seq_length"):
             _check_int(name, getattr(self, name), minimum=1)
         _check_int("patience", self.patience, minimum=0)

@@ -16,7 +16,7 @@ from tfcharnlp.errors import ConfigError
 from tfcharnlp.training.train_config import TrainConfig
 
 # Fields set through other flags (the data flags) or only from a config file.
-_NOT_FLAGS = {"data", "test_data", "model_options", "class_weights", "normalize"}
+_NOT_FLAGS = {"data", "test_data", "dev_data", "model_options", "class_weights", "normalize"}
 # Names users of the char-CNN trainer type, mapped to our fields.
 ALIASES = {
     "log_dir": ("--log_path", "--log-path"),
@@ -50,6 +50,12 @@ def add_train_arguments(parser):
     test.add_argument("--test-preset", help="a shared data set to evaluate on")
     test.add_argument("--test-split", help="the test preset's split")
     test.add_argument("--test-path", help="a test data file (read like the training data)")
+    dev = parser.add_argument_group(
+        "development data for early stopping and checkpoints (default: the validation split)"
+    )
+    dev.add_argument("--dev-preset", help="a shared data set to validate on")
+    dev.add_argument("--dev-split", help="the dev preset's split (e.g. dev)")
+    dev.add_argument("--dev-path", help="a dev data file (read like the training data)")
 
     group = parser.add_argument_group("training (TrainConfig fields)")
     group.add_argument(
@@ -90,7 +96,7 @@ def add_train_arguments(parser):
                 kwargs["choices"] = choices
         group.add_argument(*names, **kwargs)
     # Only flags the user typed appear in the namespace.
-    fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"data", "test_data"}
+    fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"data", "test_data", "dev_data"}
     for action in parser._actions:
         if action.dest in fields:
             action.default = argparse.SUPPRESS
@@ -142,6 +148,27 @@ def _merge_source(base, overrides):
     return merged
 
 
+def _held_out_source(args, data, kind):
+    """The `--{kind}-preset/-split/-path` flags as a data mapping ({} when none is given)."""
+    preset, split, path = (getattr(args, f"{kind}_{name}") for name in ("preset", "split", "path"))
+    source = {}
+    if preset:
+        source = {"preset": preset, "split": split}
+    elif path:
+        # Read with the same columns and encoding as the training data.
+        source = {k: v for k, v in data.items() if k not in ("preset", "split", "max_rows")}
+        source["path"] = data_arguments._resolve_path(path, args.data)
+    elif split:
+        if not data.get("preset"):
+            raise ConfigError(
+                f"{kind}_split", f"--{kind}-split needs a preset (--preset or --{kind}-preset)"
+            )
+        source = {"preset": data["preset"], "split": split}
+    if source and getattr(args, "data", None) and "data_dir" not in source:
+        source["data_dir"] = args.data
+    return source
+
+
 def config_from_args(args):
     """The `TrainConfig` of `--config FILE` (if any) with the given flags applied on top."""
     if getattr(args, "config", None):
@@ -149,24 +176,11 @@ def config_from_args(args):
     else:
         base = {}
     for field in dataclasses.fields(TrainConfig):
-        if field.name in vars(args) and field.name not in ("data", "test_data"):
+        if field.name in vars(args) and field.name not in ("data", "test_data", "dev_data"):
             base[field.name] = getattr(args, field.name)
     base["data"] = _merge_source(base.get("data"), _data_overrides(args))
-    test = {}
-    if args.test_preset:
-        test = {"preset": args.test_preset, "split": args.test_split}
-    elif args.test_path:
-        # The test file is read with the same columns and encoding as the training data.
-        test = {k: v for k, v in base["data"].items() if k not in ("preset", "split", "max_rows")}
-        test["path"] = data_arguments._resolve_path(args.test_path, args.data)
-    elif args.test_split:
-        if not base["data"].get("preset"):
-            raise ConfigError(
-                "test_split", "--test-split needs a preset (--preset or --test-preset)"
-            )
-        test = {"preset": base["data"]["preset"], "split": args.test_split}
-    if test:
-        if getattr(args, "data", None) and "data_dir" not in test:
-            test["data_dir"] = args.data
-        base["test_data"] = test
+    for kind, field in (("test", "test_data"), ("dev", "dev_data")):
+        held_out = _held_out_source(args, base["data"], kind)
+        if held_out:
+            base[field] = held_out
     return TrainConfig.from_dict(base)

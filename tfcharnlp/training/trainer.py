@@ -99,11 +99,26 @@ def data_config(options, field="data", **overrides):
         raise ConfigError(f"{field}.{error.field}", str(error).split(": ", 1)[-1]) from error
 
 
+@dataclasses.dataclass
+class _LabeledData:
+    """The datasets of a classifier run (`loaded` holds train and the label vocabulary)."""
+
+    loaded: object
+    validation: object
+    validation_size: int
+    evaluation: object
+    split: str
+    data_configs: dict  # role ("train", "dev", "test") -> DataConfig
+
+
 def _read_labeled(config):
     """Train / validation / test datasets and the label vocabulary of a classifier run."""
     from tfcharnlp.data.dataset import load_dataset
 
-    train_config = data_config(config.data)
+    # A dev file replaces the validation split: every training row trains.
+    train_config = data_config(
+        config.data, **({"validation_split": 0.0} if config.dev_data else {})
+    )
     loaded = _load(load_dataset, train_config, "data")
     if loaded.label_vocabulary is None:
         raise ConfigError("data.label_column", "the data has no labels; a classifier needs them")
@@ -123,20 +138,38 @@ def _read_labeled(config):
         )
     if len(vocabulary) < 2:
         raise ConfigError("data.label_column", f"needs at least 2 labels, found {list(vocabulary)}")
+    validation, validation_size = loaded.validation, loaded.validation_size
+    data_configs = {"train": train_config}
+    if config.dev_data:
+        dev, data_configs["dev"] = _held_out(config.dev_data, "dev_data", vocabulary)
+        validation, validation_size = dev.train, dev.train_size
+        if validation_size == 0:
+            raise ConfigError("dev_data", "no examples with a known label in the dev data")
     if config.test_data:
-        # The test file is read with the training vocabulary: rows with labels
-        # never seen in training are skipped and counted in its report.
-        test_config = data_config(
-            config.test_data, "test_data", labels=tuple(vocabulary.labels), validation_split=0.0
-        )
-        test = _load(load_dataset, test_config, "test_data")
-        logger.info("test data: %s", test.report.summary())
-        return loaded, test.train, "test", [train_config, test_config]
-    if loaded.validation_size == 0:
+        test, data_configs["test"] = _held_out(config.test_data, "test_data", vocabulary)
+        return _LabeledData(loaded, validation, validation_size, test.train, "test", data_configs)
+    if validation_size == 0:
         raise ConfigError(
             "data.validation_split", "no held-out examples: set validation_split or test_data"
         )
-    return loaded, loaded.validation, "validation", [train_config]
+    split = "dev" if config.dev_data else "validation"
+    return _LabeledData(loaded, validation, validation_size, validation, split, data_configs)
+
+
+def _held_out(options, field, vocabulary):
+    """A test or dev file, read with the training labels: (`LoadedDataset`, `DataConfig`).
+
+    All its rows are in `.train`; rows with labels unseen in training are
+    skipped and counted in its report.
+    """
+    from tfcharnlp.data.dataset import load_dataset
+
+    held_out_config = data_config(
+        options, field, labels=tuple(vocabulary.labels), validation_split=0.0
+    )
+    held_out = _load(load_dataset, held_out_config, field)
+    logger.info("%s: %s", field, held_out.report.summary())
+    return held_out, held_out_config
 
 
 def _load(read, data_config, field):
@@ -364,7 +397,8 @@ def _train_classifier(config, run_dir, extra_callbacks):
     from tfcharnlp.models.compile_classifier import compile_classifier
     from tfcharnlp.preprocessing import make_pipeline
 
-    loaded, evaluation, split, data_configs = _read_labeled(config)
+    data = _read_labeled(config)
+    loaded, evaluation, split = data.loaded, data.evaluation, data.split
     vocabulary = loaded.label_vocabulary
     num_classes = len(vocabulary)
     preprocessor = build_preprocessor(config, loaded.train.map(lambda text, label: text))
@@ -377,9 +411,9 @@ def _train_classifier(config, run_dir, extra_callbacks):
         seed=config.seed,
     )
     validation_ds = None
-    if loaded.validation_size:
+    if data.validation_size:
         validation_ds = make_pipeline(
-            loaded.validation, preprocessor, config.batch_size, cache=config.cache
+            data.validation, preprocessor, config.batch_size, cache=config.cache
         )
     steps = config.steps_per_epoch or math.ceil(loaded.train_size / config.batch_size)
     train_labels = None
@@ -422,7 +456,7 @@ def _train_classifier(config, run_dir, extra_callbacks):
 
     model.save(run_dir / MODEL_FILE)
     vocabulary.save(run_dir / LABEL_VOCABULARY_FILE)
-    _save_config(config, run_dir, data_configs)
+    _save_config(config, run_dir, data.data_configs)
     result = TrainResult(
         model_dir=run_dir,
         model=model,
@@ -519,7 +553,7 @@ def _train_language_model(config, run_dir, extra_callbacks):
     }
     _write_language_model_report(run_dir, metrics, sample, history)
     model.save(run_dir / MODEL_FILE)
-    _save_config(config, run_dir, [source])
+    _save_config(config, run_dir, {"train": source})
     result = TrainResult(
         model_dir=run_dir,
         model=model,
@@ -562,7 +596,8 @@ def _save_config(config, run_dir, data_configs):
     # The resolved data configs (absolute paths, preset settings) let `evaluate`
     # rebuild the exact held-out split without the original flags.
     values = config.to_dict()
-    values["resolved_data"] = [data.get_config() for data in data_configs]
+    values["resolved_data"] = [data.get_config() for data in data_configs.values()]
+    values["resolved_data_roles"] = list(data_configs)
     (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
 
 
@@ -594,7 +629,8 @@ def evaluate_folder(classifier, model_dir, data=None, split="test", output=None,
 
     With `data` (a `DataConfig`), every row of it is evaluated. Without, the
     data the model was trained with is re-read from its `train_config.json`:
-    the test data when the run had one, else the same validation split.
+    the test data when the run had one, else its dev data, else the same
+    validation split.
     """
     from tfcharnlp.data.config import DataConfig
     from tfcharnlp.data.read_examples import read_examples
@@ -607,18 +643,22 @@ def evaluate_folder(classifier, model_dir, data=None, split="test", output=None,
             raise ConfigError(
                 "data", f"{model_dir} has no {TRAIN_CONFIG_FILE}: give --preset or --path"
             )
-        resolved = json.loads(path.read_text()).get("resolved_data") or []
+        recorded = json.loads(path.read_text())
+        resolved = recorded.get("resolved_data") or []
         if not resolved:
             raise ConfigError("data", f"{path} records no data: give --preset or --path")
-        source = DataConfig.from_config({**resolved[-1], "labels": labels})
+        # Folders written before dev data existed hold [train] or [train, test].
+        roles = recorded.get("resolved_data_roles") or ["train", "test"][: len(resolved)]
+        by_role = dict(zip(roles, resolved, strict=True))
+        split = "test" if "test" in by_role else "dev" if "dev" in by_role else "validation"
+        source = DataConfig.from_config({**by_role.get(split, by_role["train"]), "labels": labels})
         result = read_examples(source)
-        if len(resolved) > 1:
-            texts, label_names, split = result.texts, result.labels, "test"
+        if split != "validation":
+            texts, label_names = result.texts, result.labels
         else:
             _, (texts, label_names) = split_examples(
                 result.texts, result.labels, source.validation_split, source.split_seed
             )
-            split = "validation"
     else:
         result = read_examples(dataclasses.replace(data, labels=tuple(labels)))
         texts, label_names, split = result.texts, result.labels, split or "data"
