@@ -6,17 +6,22 @@ per training run (`TFCHARNLP_BENCH_BUDGET` seconds, default 600;
 `TFCHARNLP_BENCH_LM_BUDGET` for the language model, default twice that;
 the training stops at the first batch past it, then the model is evaluated
 on the test file). `TFCHARNLP_BENCH_TASKS` (imdb,sst2,trec,tinyshakespeare)
-and `TFCHARNLP_BENCH_MODELS` (char_cnn,cnn,lstm,hybrid) select parts of a
-run; what is not selected keeps its figures from RESULTS.md, marked as
-carried over, so the section can be made in pieces that fit the machine. The published figures are for full training on GPUs, so a
+and `TFCHARNLP_BENCH_MODELS` (char_cnn,cnn,cnn_vectors,lstm,hybrid) select
+parts of a run; what is not selected keeps its figures from RESULTS.md,
+marked as carried over, so the section can be made in pieces that fit the
+machine. The published figures are for full training on GPUs, so a
 budgeted CPU run shows where the models stand on this machine, not their
-ceiling.
+ceiling. `cnn_vectors` (IMDB and SST-2) is the Kim CNN started from word
+vectors trained in the same run on IMDB's training reviews (see
+`_in_domain_vectors`), as the published "non-static" CNN starts from
+word2vec.
 
 Splits: IMDB train.csv (5% held out by text hash for early stopping) ->
 test.csv; SST-2 train.tsv (2% held out) -> test_labeled.tsv (dev.tsv also
 reported); TREC train_5500.label (10% held out) -> TREC_10.label. The
 fastText baseline (PyPI `fasttext-numpy2`) trains on exactly the same
-training rows in the same run. Tiny Shakespeare: the last 10% of the text
+training rows in the same run, lower-cased with punctuation split off (the
+in-domain-vector models' tokens), as fastText's own examples prepare text. Tiny Shakespeare: the last 10% of the text
 is the validation set.
 """
 
@@ -42,6 +47,22 @@ KIM_CNN = {
     "dropout": 0.5,
 }
 
+# In-domain word vectors: fastText skipgram (word2vec: no subword n-grams) on the
+# IMDB *training* reviews' text, labels unused (no test review is seen). They
+# stand in for the GloVe / word2vec downloads of the published "static" and
+# "non-static" results, which ../shared/data does not hold. The corpus is
+# tokenized exactly as the models tokenize (VECTOR_WORDS), so tokens match.
+VECTOR_WORDS = {"normalize": ["strip_html", "lower"], "word_split": "unicode_script"}
+VECTOR_SETTINGS = {
+    "model": "skipgram",
+    "dim": 100,
+    "epoch": 5,
+    "lr": 0.025,  # fastText's 0.05 diverged (NaN) on this corpus
+    "minCount": 3,
+    "maxn": 0,
+    "thread": 2,
+}
+
 TASKS = {
     "imdb": {
         "title": "IMDB (25,000 train / 25,000 test reviews)",
@@ -53,6 +74,7 @@ TASKS = {
         "cnn": KIM_CNN,
         "reference": "Maas et al. 2011: 88.89%; NBSVM-bi (Wang & Manning 2012): 91.2%",
         "target": 0.889,
+        "vectors": True,
     },
     "sst2": {
         "title": "SST-2 (67,349 train phrases / 1,821 test sentences)",
@@ -65,6 +87,7 @@ TASKS = {
         "cnn": KIM_CNN,
         "reference": "Kim 2014 CNN: 82.7 (rand), 86.8 (static), 87.2 (non-static), 88.1 (multichannel)",
         "target": 0.85,
+        "vectors": True,
     },
     "trec": {
         "title": "TREC-6 (5,452 train / 500 test questions)",
@@ -86,13 +109,17 @@ TASKS = {
 }
 
 
-# Which configurations run (a comma-separated subset of MODEL_KEYS; default: all).
-MODEL_KEYS = ("char_cnn", "cnn", "lstm", "hybrid")
+# Which configurations run (a comma-separated subset of MODEL_KEYS; default: all;
+# cnn_vectors only on the tasks with `"vectors": True`).
+MODEL_KEYS = ("char_cnn", "cnn", "cnn_vectors", "lstm", "hybrid")
 ONLY_MODELS = set(filter(None, os.environ.get("TFCHARNLP_BENCH_MODELS", "").split(",")))
 
 
-def _models(task):
-    """The configurations run on every task (TrainConfig fields), by key."""
+def _models(task, vectors=None):
+    """The configurations run on `task` (TrainConfig fields), by key.
+
+    `vectors`: the in-domain word-vector file, for the tasks that use one.
+    """
     common = {"optimizer": "adam", "epochs": 100, "patience": 3, "monitor": "val_accuracy"}
     words = {
         "tokenizer": "word",
@@ -115,6 +142,24 @@ def _models(task):
         "cnn": (
             "Kim CNN (words, multi-width conv + max-over-time pooling)",
             {**common, **words, "family": "multi_width_cnn", **task["cnn"]},
+        ),
+        **(
+            {
+                "cnn_vectors": (
+                    "Kim CNN, non-static, from in-domain word vectors (see below)",
+                    {
+                        **common,
+                        **words,
+                        "family": "multi_width_cnn",
+                        **task["cnn"],
+                        **VECTOR_WORDS,
+                        "embedding_dim": None,  # the vectors' size
+                        "word_vectors": vectors,
+                    },
+                )
+            }
+            if vectors
+            else {}
         ),
         "lstm": (
             "LSTM (words, bidirectional, 1 x 128)",
@@ -243,9 +288,10 @@ def _fasttext_rows(task, folder):
     )
     test = read_examples(data_config(task["test"], labels=tuple(read.label_vocabulary.labels)))
 
-    def clean(text):
-        return " ".join(text.lower().split())
-
+    # fastText's usual preparation: lower case, punctuation split off (and markup gone),
+    # the tokens of the in-domain-vector models.
+    train_lines = list(_tokenized_lines(train_texts))
+    test_lines = list(_tokenized_lines(test.texts))
     # fastText reads its file in order and does not shuffle: IMDB's train.csv is sorted by
     # label, so the rows are shuffled (fixed seed) as our pipelines shuffle theirs.
     order = list(range(len(train_texts)))
@@ -253,7 +299,7 @@ def _fasttext_rows(task, folder):
     train_file = os.path.join(folder, f"fasttext_{id(task)}.txt")
     with open(train_file, "w", encoding="utf-8") as stream:
         for index in order:
-            stream.write(f"__label__{train_labels[index]} {clean(train_texts[index])}\n")
+            stream.write(f"__label__{train_labels[index]} {train_lines[index]}\n")
     rows = []
     for ngrams in (1, 2):
         name = f"fastText ({'uni' if ngrams == 1 else 'bi'}grams, 10 epochs, lr 0.1)"
@@ -266,13 +312,61 @@ def _fasttext_rows(task, folder):
             rows.append((f"{name}: failed ({error})", float("nan"), time.perf_counter() - start))
             continue
         seconds = time.perf_counter() - start
-        predicted, _ = model.predict([clean(text) for text in test.texts])
+        predicted, _ = model.predict(test_lines)
         correct = sum(
             labels[0] == f"__label__{truth}"
             for labels, truth in zip(predicted, test.labels, strict=True)
         )
         rows.append((name, correct / len(test.texts), seconds))
     return rows
+
+
+def _tokenized_lines(texts):
+    """Each text as its VECTOR_WORDS tokens joined by spaces (the models' own tokens)."""
+    import tensorflow as tf
+
+    from tfcharnlp.preprocessing import TextNormalizer, WordTokenizer
+
+    normalizer = TextNormalizer(steps=tuple(VECTOR_WORDS["normalize"]))
+    splitter = WordTokenizer(split=VECTOR_WORDS["word_split"], lowercase=False)
+    for begin in range(0, len(texts), 1000):
+        batch = normalizer(tf.constant(list(texts[begin : begin + 1000])))
+        for row in splitter.split_words(batch).to_list():
+            yield " ".join(token.decode("utf-8", "replace") for token in row)
+
+
+def _in_domain_vectors(folder):
+    """Trains the in-domain word vectors; returns (GloVe-format file, description)."""
+    import fasttext
+
+    from tfcharnlp.data import preset, read_examples
+
+    start = time.perf_counter()
+    texts = read_examples(preset("imdb", split="train")).texts
+    corpus = os.path.join(folder, "imdb_train_corpus.txt")
+    tokens = 0
+    with open(corpus, "w", encoding="utf-8") as stream:
+        for line in _tokenized_lines(texts):
+            tokens += line.count(" ") + 1
+            stream.write(line + "\n")
+    model = fasttext.train_unsupervised(corpus, verbose=0, seed=0, **VECTOR_SETTINGS)
+    path = os.path.join(folder, "imdb_train_vectors.txt")
+    with open(path, "w", encoding="utf-8") as stream:
+        for word in model.words:
+            if word != "</s>":
+                vector = " ".join(f"{value:.5f}" for value in model.get_word_vector(word))
+                stream.write(f"{word} {vector}\n")
+    seconds = time.perf_counter() - start
+    settings = ", ".join(f"{key} {value}" for key, value in VECTOR_SETTINGS.items())
+    description = (
+        f"In-domain word vectors: fastText skipgram on the {len(texts):,} IMDB training "
+        f"reviews' text ({tokens:,} tokens, labels unused; no test review is seen), tokenized "
+        f"as the models tokenize ({', '.join(VECTOR_WORDS['normalize'])}, "
+        f"{VECTOR_WORDS['word_split']} split), {settings}: {len(model.words) - 1:,} words in "
+        f"{seconds:.0f} s. The Kim CNN starts its embedding from them and trains it "
+        "(Kim's non-static); words without a vector start random."
+    )
+    return path, description
 
 
 def _language_model(folder):
@@ -384,6 +478,7 @@ def run():
         "",
     ]
     models_run = [key for key in MODEL_KEYS if not ONLY_MODELS or key in ONLY_MODELS]
+    vectors = None
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as folder:
         for key, task in TASKS.items():
             if ONLY and key not in ONLY:
@@ -404,7 +499,13 @@ def run():
             header += " epochs | train + eval time | target met |"
             lines += [header, "| --- " * (header.count("|") - 1) + "|"]
             carried_any = False
-            for model_key, (name, settings) in _models(task).items():
+            if task.get("vectors") and "cnn_vectors" in models_run and vectors is None:
+                print("   training in-domain word vectors", flush=True)
+                vectors = _in_domain_vectors(folder)
+            task_vectors = vectors if task.get("vectors") else None
+            for model_key, (name, settings) in _models(
+                task, task_vectors and task_vectors[0]
+            ).items():
                 if model_key not in models_run:
                     row = _carried_row(previous, key, name)
                     if row:
@@ -431,6 +532,8 @@ def run():
                 print(f"   {row}", flush=True)
             if carried_any:
                 lines += ["", f"\u2020 From {_provenance(previous, key)}."]
+            if task_vectors and "cnn_vectors" in models_run:
+                lines += ["", task_vectors[1]]
             lines.append("")
 
         if ONLY and "tinyshakespeare" not in ONLY:
