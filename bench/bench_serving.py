@@ -233,6 +233,21 @@ def run():
     return measure(base, f"`{base}`" if base else None)
 
 
+AG_NEWS_CLASSES = ("World", "Sports", "Business", "Sci/Tech")
+
+
+def export_untrained(backbone, preprocessor, base, name):
+    """Exports an untrained 4-class classifier (speed does not depend on weights); returns
+    its model base path."""
+    from tfcharnlp.export import export_model
+    from tfcharnlp.models import TextClassifier
+
+    classes = list(AG_NEWS_CLASSES)
+    classifier = TextClassifier(backbone, num_classes=len(classes), preprocessor=preprocessor)
+    export_model(classifier, base, name, labels=classes)
+    return os.path.join(base, name)
+
+
 def measure_exported(export, model, title):
     """`measure` on the model base path that `export(workdir)` writes (removed afterwards)."""
     workdir = tempfile.mkdtemp(prefix="bench_serving_export_")

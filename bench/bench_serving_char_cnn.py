@@ -8,27 +8,21 @@ measures it with the same code. Speed does not depend on the weights, so the
 model is not trained (its answers are meaningless; say so in the report).
 """
 
-import os
-
 from bench import bench_serving
 
 MODEL_NAME = "char_cnn"
-CLASSES = ("World", "Sports", "Business", "Sci/Tech")
 
 
 def export_char_cnn(base):
     """Exports an untrained CharCNN-small classifier; returns its model base path."""
-    from tfcharnlp.export import export_model
-    from tfcharnlp.models import CharCNNBackbone, TextClassifier
+    from tfcharnlp.models import CharCNNBackbone
     from tfcharnlp.preprocessing import CharTokenizer, TextPreprocessor
 
     preprocessor = TextPreprocessor(CharTokenizer(max_length=1014, lowercase=True))
     backbone = CharCNNBackbone(
         vocabulary_size=preprocessor.vocabulary_size, max_length=1014, size="small"
     )
-    classifier = TextClassifier(backbone, num_classes=len(CLASSES), preprocessor=preprocessor)
-    export_model(classifier, base, MODEL_NAME, labels=list(CLASSES))
-    return os.path.join(base, MODEL_NAME)
+    return bench_serving.export_untrained(backbone, preprocessor, base, MODEL_NAME)
 
 
 def run():

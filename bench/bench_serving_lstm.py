@@ -12,12 +12,9 @@ on the AG News test texts when `../shared/data` is there, else on the
 benchmark's own texts.
 """
 
-import os
-
 from bench import bench_serving
 
 MODEL_NAME = "word_lstm"
-CLASSES = ("World", "Sports", "Business", "Sci/Tech")
 MAX_LENGTH = 128
 VOCABULARY_TEXTS = 2000
 
@@ -34,8 +31,7 @@ def _vocabulary_texts():
 
 def export_word_lstm(base):
     """Exports an untrained word-level bidirectional LSTM classifier; returns its base path."""
-    from tfcharnlp.export import export_model
-    from tfcharnlp.models import LSTMBackbone, TextClassifier
+    from tfcharnlp.models import LSTMBackbone
     from tfcharnlp.preprocessing import TextPreprocessor, WordTokenizer
 
     tokenizer = WordTokenizer(max_tokens=20000, max_length=MAX_LENGTH)
@@ -48,9 +44,7 @@ def export_word_lstm(base):
         hidden_units=128,
         bidirectional=True,
     )
-    classifier = TextClassifier(backbone, num_classes=len(CLASSES), preprocessor=preprocessor)
-    export_model(classifier, base, MODEL_NAME, labels=list(CLASSES))
-    return os.path.join(base, MODEL_NAME)
+    return bench_serving.export_untrained(backbone, preprocessor, base, MODEL_NAME)
 
 
 def run():

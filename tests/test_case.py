@@ -122,6 +122,24 @@ class TestCase:
         self.assertAllClose(restored(input_data, training=False), expected, atol=atol, rtol=0)
         return restored
 
+    def run_pretrained_embedding_test(self, cls, init_kwargs, input_data):
+        """A frozen pre-trained matrix starts `cls`'s `token_embedding` and survives saving.
+
+        The matrix travels with the weights, not with the config (it can be
+        hundreds of megabytes). Returns nothing; fails on any difference.
+        """
+        import numpy as np
+
+        shape = (init_kwargs["vocabulary_size"], init_kwargs["embedding_dim"])
+        matrix = np.random.rand(*shape).astype("float32")
+        backbone = cls(**init_kwargs, embedding_matrix=matrix, trainable_embedding=False)
+        self.assertAllClose(backbone.token_embedding.embeddings, matrix)
+        assert not backbone.token_embedding.trainable
+        assert "embedding_matrix" not in backbone.get_config()
+        restored = self.run_model_saving_test(cls, None, input_data, model=backbone)
+        self.assertAllClose(restored.token_embedding.embeddings, matrix)
+        assert not restored.token_embedding.trainable
+
     def run_preprocessing_layer_test(self, cls, init_kwargs, input_data, expected_output=None):
         """Checks a string-input layer the four ways it runs, and returns its output.
 

@@ -48,6 +48,11 @@ class TestCNNLSTMBackbone(TestCase):
         backbone = CNNLSTMBackbone(**TINY, variant="concatenated", bidirectional=True)
         assert backbone(self.ids).shape == (3, 4 + 2 * 5)
 
+    def test_pretrained_embedding_matrix(self):
+        self.run_pretrained_embedding_test(
+            CNNLSTMBackbone, {**TINY, "variant": "concatenated"}, self.ids
+        )
+
     def test_unknown_variant_names_the_field(self):
         with pytest.raises(ConfigError, match="variant") as error:
             CNNLSTMBackbone(vocabulary_size=20, variant="stacked")

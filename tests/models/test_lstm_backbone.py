@@ -35,14 +35,7 @@ class TestLSTMBackbone(TestCase):
         self.assertAllClose(backbone(padded), backbone(self.ids), atol=1e-6)
 
     def test_pretrained_embedding_matrix(self):
-        matrix = np.random.rand(20, 6).astype("float32")
-        backbone = LSTMBackbone(**TINY, embedding_matrix=matrix, trainable_embedding=False)
-        self.assertAllClose(backbone.token_embedding.embeddings, matrix)
-        assert not backbone.token_embedding.trainable
-        # The matrix travels with the weights, not with the config.
-        assert "embedding_matrix" not in backbone.get_config()
-        restored = self.run_model_saving_test(LSTMBackbone, None, self.ids, model=backbone)
-        self.assertAllClose(restored.token_embedding.embeddings, matrix)
+        self.run_pretrained_embedding_test(LSTMBackbone, TINY, self.ids)
 
     def test_embedding_matrix_of_the_wrong_shape(self):
         with pytest.raises(ConfigError, match="embedding_matrix"):

@@ -39,14 +39,7 @@ class TestMultiWidthCNNBackbone(TestCase):
 
     def test_pretrained_embedding_matrix(self):
         # Kim's CNN-static: the word vectors start the embedding and stay fixed.
-        matrix = np.random.rand(20, 4).astype("float32")
-        backbone = MultiWidthCNNBackbone(**TINY, embedding_matrix=matrix, trainable_embedding=False)
-        self.assertAllClose(backbone.token_embedding.embeddings, matrix)
-        assert not backbone.token_embedding.trainable
-        assert "embedding_matrix" not in backbone.get_config()
-        restored = self.run_model_saving_test(MultiWidthCNNBackbone, None, self.ids, model=backbone)
-        self.assertAllClose(restored.token_embedding.embeddings, matrix)
-        assert not restored.token_embedding.trainable
+        self.run_pretrained_embedding_test(MultiWidthCNNBackbone, TINY, self.ids)
 
     def test_bad_configs(self):
         with pytest.raises(ConfigError, match="filters"):
