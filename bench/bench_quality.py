@@ -347,7 +347,7 @@ def _in_domain_vectors(folder):
         for line in _tokenized_lines(texts):
             tokens += line.count(" ") + 1
             stream.write(line + "\n")
-    model = fasttext.train_unsupervised(corpus, verbose=0, seed=0, **VECTOR_SETTINGS)
+    model = fasttext.train_unsupervised(corpus, verbose=0, **VECTOR_SETTINGS)
     path = os.path.join(folder, "imdb_train_vectors.txt")
     with open(path, "w", encoding="utf-8") as stream:
         for word in model.words:
