@@ -25,6 +25,7 @@ in-domain-vector models' tokens), as fastText's own examples prepare text. Tiny 
 is the validation set.
 """
 
+import logging
 import math
 import os
 import random
@@ -57,7 +58,9 @@ VECTOR_SETTINGS = {
     "model": "skipgram",
     "dim": 100,
     "epoch": 5,
-    "lr": 0.025,  # fastText's 0.05 diverged (NaN) on this corpus
+    # fastText's default 0.05 diverged (NaN) on this corpus, and 0.025 did in one of
+    # three runs (its threads update without locks): a NaN retries at half the rate.
+    "lr": 0.025,
     "minCount": 3,
     "maxn": 0,
     "thread": 2,
@@ -347,7 +350,16 @@ def _in_domain_vectors(folder):
         for line in _tokenized_lines(texts):
             tokens += line.count(" ") + 1
             stream.write(line + "\n")
-    model = fasttext.train_unsupervised(corpus, verbose=0, **VECTOR_SETTINGS)
+    settings = dict(VECTOR_SETTINGS)
+    for _ in range(4):
+        try:
+            model = fasttext.train_unsupervised(corpus, verbose=0, **settings)
+            break
+        except RuntimeError as error:  # "Encountered NaN": it diverged; halve the rate
+            logging.warning("word vectors at lr %s: %s; retrying at half", settings["lr"], error)
+            settings["lr"] /= 2
+    else:
+        raise RuntimeError(f"fastText diverged down to lr {settings['lr'] * 2}")
     path = os.path.join(folder, "imdb_train_vectors.txt")
     with open(path, "w", encoding="utf-8") as stream:
         for word in model.words:
@@ -355,12 +367,14 @@ def _in_domain_vectors(folder):
                 vector = " ".join(f"{value:.5f}" for value in model.get_word_vector(word))
                 stream.write(f"{word} {vector}\n")
     seconds = time.perf_counter() - start
-    settings = ", ".join(f"{key} {value}" for key, value in VECTOR_SETTINGS.items())
+    used = ", ".join(
+        f"{key} {value:g}" if key == "lr" else f"{key} {value}" for key, value in settings.items()
+    )
     description = (
         f"In-domain word vectors: fastText skipgram on the {len(texts):,} IMDB training "
         f"reviews' text ({tokens:,} tokens, labels unused; no test review is seen), tokenized "
         f"as the models tokenize ({', '.join(VECTOR_WORDS['normalize'])}, "
-        f"{VECTOR_WORDS['word_split']} split), {settings}: {len(model.words) - 1:,} words in "
+        f"{VECTOR_WORDS['word_split']} split), {used}: {len(model.words) - 1:,} words in "
         f"{seconds:.0f} s. The models marked 'from in-domain word vectors' start their "
         "embedding from them and train it (Kim's non-static); words without a vector start "
         "random."
