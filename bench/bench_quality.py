@@ -460,12 +460,23 @@ def _carried(previous, key):
     return lines[:2] + [f"_Carried over from {_provenance(previous, key)}._", ""] + lines[2:]
 
 
+CARRIED = "(carried over\u2020)"  # from the previous run of the subsection
+CARRIED_TWICE = "(carried over\u2021)"  # that run had carried it over too
+TWICE_NOTE = (
+    "\u2021 Carried over by that run as well: from an earlier run (its figures and command "
+    "are in this file's git history)."
+)
+
+
 def _carried_row(previous, key, name):
-    """The previous row of model `name` in task `key`'s table, or None."""
+    """The previous row of model `name` in task `key`'s table (marked), or None."""
     for line in previous.get(key, "").splitlines():
         if line.startswith(f"| {name}") and "|" in line[2:]:
             cells = line.split(" | ", 1)
-            return f"{cells[0]} (carried over\u2020) | {cells[1]}"
+            if CARRIED in cells[0] or CARRIED_TWICE in cells[0]:
+                model = cells[0].replace(CARRIED, "").replace(CARRIED_TWICE, "").rstrip()
+                return f"{model} {CARRIED_TWICE} | {cells[1]}"
+            return f"{cells[0]} {CARRIED} | {cells[1]}"
     return None
 
 
@@ -514,7 +525,7 @@ def run():
                 header += f" dev accuracy{selects} |"
             header += " epochs | train + eval time | target met |"
             lines += [header, "| --- " * (header.count("|") - 1) + "|"]
-            carried_any = False
+            carried_any = carried_twice = False
             wants_vectors = any(key.endswith("_vectors") for key in models_run)
             if task.get("vectors") and wants_vectors and vectors is None:
                 print("   training in-domain word vectors", flush=True)
@@ -528,6 +539,7 @@ def run():
                     if row:
                         lines.append(row)
                         carried_any = True
+                        carried_twice = carried_twice or CARRIED_TWICE in row
                     continue
                 print(f"   {name}", flush=True)
                 outcome = _train_one(task, settings, folder, f"{key}-{settings['family']}")
@@ -544,11 +556,14 @@ def run():
                 keras.backend.clear_session()
             for name, accuracy, seconds in _fasttext_rows(task, folder):
                 met = "yes" if accuracy >= task["target"] else "no"
-                row = f"| {name} | {accuracy:.2%} | |{' |' if dev_column else ''} | {seconds:.1f} s | {met} |"
+                shown = "diverged" if math.isnan(accuracy) else f"{accuracy:.2%}"
+                row = f"| {name} | {shown} | |{' |' if dev_column else ''} | {seconds:.1f} s | {met} |"
                 lines.append(row)
                 print(f"   {row}", flush=True)
             if carried_any:
                 lines += ["", f"\u2020 From {_provenance(previous, key)}."]
+                if carried_twice:
+                    lines.append(TWICE_NOTE)
             if task_vectors and wants_vectors:
                 lines += ["", task_vectors[1]]
             lines.append("")
