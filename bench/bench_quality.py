@@ -58,7 +58,7 @@ VECTOR_SETTINGS = {
     "model": "skipgram",
     "dim": 100,
     "epoch": 5,
-    # fastText's default 0.05 diverged (NaN) on this corpus, and 0.025 did in one of
+    # fastText's default 0.05 diverged (NaN) on this corpus, and 0.025 did in two of
     # three runs (its threads update without locks): a NaN retries at half the rate.
     "lr": 0.025,
     "minCount": 3,
