@@ -193,6 +193,36 @@ def _status_latency(stub):
     return _percentiles(timings)[0]
 
 
+def _bare_grpcio_latency():
+    """p50 of an empty health check on a minimal grpcio server in this process.
+
+    The floor of any Python gRPC server on this machine, whatever it serves:
+    no model, no TensorFlow, grpcio's own health servicer.
+    """
+    from concurrent import futures
+
+    import grpc
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
+    port = server.add_insecure_port("localhost:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"localhost:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest()
+            timings = []
+            for index in range(LATENCY_REQUESTS[1] + 50):
+                started = time.perf_counter()
+                stub.Check(request, timeout=30)
+                if index >= 50:
+                    timings.append(time.perf_counter() - started)
+    finally:
+        server.stop(0)
+    return _percentiles(timings)[0]
+
+
 def _throughput(stub, clients, seconds=THROUGHPUT_SECONDS):
     """Closed loop: `clients` calls always in flight (futures), for `seconds`."""
     request = _request(1)
@@ -291,6 +321,7 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
                 _, in_process[count], rows[count] = rounds[len(rounds) // 2]
                 overheads[count] = [item[0] for item in rounds]
             floor = _status_latency(model_service_pb2_grpc.ModelServiceStub(channels[False]))
+            bare = _bare_grpcio_latency()
             # Both servers run side by side and take turns, several rounds, so
             # the load of other processes falls on both alike; best round kept.
             throughput = {}
@@ -334,7 +365,9 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
         "measured interleaved call by call; target <= 0.5 ms; median of "
         f"{LATENCY_ROUNDS} rounds: {', '.join(f'{value:.3f}' for value in overheads[1])} ms; "
         f"64 texts: {', '.join(f'{value:.3f}' for value in overheads[64])} ms). "
-        f"For scale: a GetModelStatus round trip (no model call) takes {floor:.3f} ms p50 here.",
+        f"For scale: a GetModelStatus round trip (no model call) takes {floor:.3f} ms p50 here, "
+        f"and an empty health check on a minimal grpcio server (grpcio's own servicer, in the "
+        f"benchmark's process) {bare:.3f} ms: the floor of a Python gRPC server on this machine.",
         "",
         f"Throughput: closed loop, each client keeps one 1-text call in flight; both servers run side by "
         f"side and take turns ({THROUGHPUT_ROUNDS} rounds of {THROUGHPUT_SECONDS:g} s each; best round).",
