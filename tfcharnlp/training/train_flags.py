@@ -16,7 +16,9 @@ from tfcharnlp.errors import ConfigError
 from tfcharnlp.training.train_config import TrainConfig
 
 # Fields set through other flags (the data flags) or only from a config file.
-_NOT_FLAGS = {"data", "test_data", "dev_data", "model_options", "class_weights", "normalize"}
+# The data sources: set by the data, --test-* and --dev-* flag groups.
+_DATA_FIELDS = {"data", "test_data", "dev_data"}
+_NOT_FLAGS = _DATA_FIELDS | {"model_options", "class_weights", "normalize"}
 # Names users of the char-CNN trainer type, mapped to our fields.
 ALIASES = {
     "log_dir": ("--log_path", "--log-path"),
@@ -96,7 +98,7 @@ def add_train_arguments(parser):
                 kwargs["choices"] = choices
         group.add_argument(*names, **kwargs)
     # Only flags the user typed appear in the namespace.
-    fields = {f.name for f in dataclasses.fields(TrainConfig)} - {"data", "test_data", "dev_data"}
+    fields = {f.name for f in dataclasses.fields(TrainConfig)} - _DATA_FIELDS
     for action in parser._actions:
         if action.dest in fields:
             action.default = argparse.SUPPRESS
@@ -176,7 +178,7 @@ def config_from_args(args):
     else:
         base = {}
     for field in dataclasses.fields(TrainConfig):
-        if field.name in vars(args) and field.name not in ("data", "test_data", "dev_data"):
+        if field.name in vars(args) and field.name not in _DATA_FIELDS:
             base[field.name] = getattr(args, field.name)
     base["data"] = _merge_source(base.get("data"), _data_overrides(args))
     for kind, field in (("test", "test_data"), ("dev", "dev_data")):
