@@ -502,6 +502,7 @@ def run():
         "",
     ]
     models_run = [key for key in MODEL_KEYS if not ONLY_MODELS or key in ONLY_MODELS]
+    wants_vectors = any(key.endswith("_vectors") for key in models_run)
     vectors = None
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as folder:
         for key, task in TASKS.items():
@@ -526,7 +527,6 @@ def run():
             header += " epochs | train + eval time | target met |"
             lines += [header, "| --- " * (header.count("|") - 1) + "|"]
             carried_any = carried_twice = False
-            wants_vectors = any(key.endswith("_vectors") for key in models_run)
             if task.get("vectors") and wants_vectors and vectors is None:
                 print("   training in-domain word vectors", flush=True)
                 vectors = _in_domain_vectors(folder)
