@@ -231,3 +231,66 @@ def test_missing_label_column_hints_at_no_labels(tmp_path):
     path = write(tmp_path / "a.csv", "text\nx\n")
     with pytest.raises(ConfigError, match="--no-labels"):
         read_examples(DataConfig(path=path))
+
+
+def test_undecodable_rows_end_with_an_encoding_hint(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ncaf\xe9,x\ngood,y\nalso good,x\n")
+    report = read_examples(DataConfig(path=path)).report
+    assert report.undecodable == 1
+    # The hint follows the list of skipped rows.
+    assert (
+        "  skipped line 2: undecodable bytes (not valid utf-8)\n"
+        "hint: 1 of 3 rows are not valid utf-8; if the source is in another encoding, "
+        "try --encoding latin-1 (or cp1252)\n"
+    ) in report.summary()
+
+
+def test_no_hint_without_undecodable_rows(tmp_path):
+    path = write(tmp_path / "a.csv", "text,label\nok,x\nbroken\n")
+    assert "hint:" not in read_examples(DataConfig(path=path)).report.summary()
+
+
+def test_strict_undecodable_row_error_names_the_encoding_flag(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ngood,y\ncaf\xe9,x\n")
+    with pytest.raises(DataError) as error:
+        read_examples(DataConfig(path=path, strict=True))
+    assert str(error.value) == (
+        f"{path}:3: undecodable bytes (not valid utf-8); try --encoding latin-1 (or cp1252) "
+        "(strict mode; drop --strict to skip such rows)"
+    )
+
+
+def test_undecodable_label_is_counted_as_an_encoding_problem(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ngood,y\nfine,caf\xe9\nok,y\n")
+    report = read_examples(DataConfig(path=path)).report
+    assert report.skipped[0].reason == "undecodable bytes (in the label: not valid utf-8)"
+    assert report.undecodable == 1
+
+
+def test_mostly_undecodable_rows_are_an_encoding_error_not_a_label_puzzle(tmp_path):
+    # Two of three rows are Latin-1: the one left would train a one-class model.
+    data = "text,label\ncafé crème,pos\nnaïve film,neg\nplain text,pos\n".encode("latin-1")
+    path = write_bytes(tmp_path / "a.csv", data)
+    with pytest.raises(DataError) as error:
+        read_examples(DataConfig(path=path))
+    first_line = str(error.value).splitlines()[0]
+    assert first_line == (
+        f"{path}: the encoding looks wrong: 2 of 3 rows are not valid utf-8; if the source is "
+        "in another encoding, try --encoding latin-1 (or cp1252)"
+    )
+    assert read_examples(DataConfig(path=path, encoding="latin-1")).report.rows_kept == 3
+
+
+def test_every_row_undecodable_talks_about_the_encoding(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", "text,label\ncafé,a\nnaïf,b\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"the encoding looks wrong: 2 of 2 rows are not valid"):
+        read_examples(DataConfig(path=path))
+
+
+def test_other_encodings_suggest_utf8(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", "text,label\nok,a\nnaïf,b\nfine,a\n".encode())
+    summary = read_examples(DataConfig(path=path, encoding="ascii")).report.summary()
+    assert (
+        "rows are not valid ascii; if the source is in another encoding, try --encoding "
+        "utf-8 (or latin-1)" in summary
+    )

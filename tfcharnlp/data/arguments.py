@@ -36,6 +36,7 @@ _OVERRIDES = {
     "split_seed": "split_seed",
     "strict": "strict",
     "tfds_split": "tfds_split",
+    "file_suffix": "file_suffix",
 }
 
 
@@ -89,6 +90,12 @@ def add_data_arguments(parser):
     group.add_argument("--validation-split", type=float, help="validation fraction (default 0.1)")
     group.add_argument("--split-seed", type=int, help="salt of the split hash (default 0)")
     group.add_argument("--tfds-split", help="split of a tfds: source (default train)")
+    group.add_argument(
+        "--file-suffix",
+        metavar="SUFFIX",
+        help="folder of class folders: read only files ending in SUFFIX, e.g. .txt "
+        "(default: every file that is not hidden)",
+    )
     group.add_argument(
         "--strict", action="store_true", default=None, help="fail on the first malformed row"
     )
