@@ -151,6 +151,22 @@ def _column_index(column, header, field):
     raise ConfigError(field, f"no column {column!r} in the header {names}{hint}")
 
 
+def _wrapped_in_quotes(text):
+    return len(text) >= 2 and text[0] == '"' and text[-1] == '"'
+
+
+def _quotes_note(wrapped, kept, format):
+    """A note when kept texts still carry the quotes CSV quoting puts around a field."""
+    if not wrapped:
+        return None
+    default = " (the TSV default)" if format == "tsv" else ""
+    return (
+        f"{wrapped} of {kept} texts start and end with a double quote, as CSV quoting writes "
+        f"fields; read with --quoting none{default}, the quotes stay in the text "
+        "(--quoting minimal reads them as quoting)"
+    )
+
+
 def _check_width(width, used):
     if any(not -width <= index < width for index in used):
         raise ConfigError(
@@ -226,6 +242,8 @@ def read_delimited(config, path, format, collector):
             yield from pending
             yield from records
 
+        wrapped = 0
+
         for line, last_line, row, problem in all_records():
             if collector.full:
                 collector.report.truncated = True
@@ -247,4 +265,8 @@ def read_delimited(config, path, format, collector):
             parts = [row[index] for index in text_indices]
             text = " ".join(part for part in parts if part.strip())
             label = row[label_index] if label_index is not None else None
-            collector.add(line, text, label)
+            if collector.add(line, text, label) and quoting == "none":
+                wrapped += any(_wrapped_in_quotes(part.strip()) for part in parts)
+    note = _quotes_note(wrapped, collector.report.rows_kept, format)
+    if note:
+        collector.report.notes.append(note)

@@ -43,6 +43,8 @@ class ReadReport:
             (hidden, not matching `file_suffix`, ...); they are not rows.
         encoding: the encoding the source was read with.
         undecodable: skipped rows that held bytes not valid in `encoding`.
+        notes: things a reader noticed that may mean a wrong flag (kept rows
+            whose text still holds CSV quotes, ...), one sentence each.
     """
 
     source: str
@@ -59,6 +61,7 @@ class ReadReport:
     ignored_files: dict = dataclasses.field(default_factory=dict)
     encoding: str = "utf-8"
     undecodable: int = 0
+    notes: list = dataclasses.field(default_factory=list)
 
     def add_skipped(self, line, reason):
         self.rows_skipped += 1
@@ -109,6 +112,7 @@ class ReadReport:
             lines.append(f"  ... and {len(self.skipped) - max_skipped} more skipped rows")
         if self.encoding_hint():
             lines.append(f"hint: {self.encoding_hint()}")
+        lines.extend(f"note: {note}" for note in self.notes)
         if self.class_counts:
             total = sum(self.class_counts.values())
             lines.append(f"classes: {len(self.class_counts)}")
