@@ -108,14 +108,21 @@ class AlphabetCoverage:
 
     @classmethod
     def of(cls, texts, alphabet, normalize=()):
-        known = set(alphabet)
-        counts = Counter()
+        # str.translate deletes the known characters in C; only the few unknown ones
+        # are counted one by one (IMDB's 33 million characters take about a second).
+        delete_known = dict.fromkeys(map(ord, set(alphabet) | {" "}))
+        unknown, distinct = Counter(), set()
+        characters = spaces = 0
         for text in texts:
-            counts.update(normalize_characters(text, normalize))
-        distinct = len(counts)
-        spaces = counts.pop(" ", 0)
-        unknown = Counter({c: n for c, n in counts.items() if c not in known})
-        return cls(sum(counts.values()), unknown, spaces, " " in known, distinct)
+            text = normalize_characters(text, normalize)
+            distinct.update(text)
+            text_spaces = text.count(" ")
+            spaces += text_spaces
+            characters += len(text) - text_spaces
+            rest = text.translate(delete_known)
+            if rest:
+                unknown.update(rest)
+        return cls(characters, unknown, spaces, " " in alphabet, len(distinct))
 
     @property
     def unknown_share(self):
