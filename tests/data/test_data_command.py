@@ -213,12 +213,13 @@ def test_folder_of_extensionless_files_and_the_suffix_flag(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert (
-        "rows read: 2, kept: 2, skipped: 0\nignored: 1 hidden files (name starts with '.')" in out
+        "rows read: 2, kept: 2, skipped: 0\nfiles ignored: hidden files (name starts with '.'): 1"
+        in out
     )
     assert main([*argv, "--file-suffix", ".txt"]) == 2
     err = capsys.readouterr().err
     assert "every file was ignored" in err
-    assert "2 files not ending in '.txt' (--file-suffix)" in err
+    assert "files not ending in '.txt' (--file-suffix): 2" in err
 
 
 def test_unterminated_quote_through_the_command(tmp_path, capsys):

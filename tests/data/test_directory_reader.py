@@ -44,7 +44,10 @@ def test_directory_per_class(tmp_path):
         "hidden folders (name starts with '.')": 1,
         "hidden files (name starts with '.')": 1,
     }
-    assert "ignored: 1 files beside the class folders" in result.report.summary()
+    assert (
+        "files ignored: files beside the class folders (not in any class): 1; "
+        "hidden folders (name starts with '.'): 1; hidden files (name starts with '.'): 1\n"
+    ) in result.report.summary()
 
 
 def test_extensionless_files_are_read(tmp_path):
@@ -64,7 +67,7 @@ def test_file_suffix_keeps_only_matching_files_and_counts_the_rest(tmp_path):
     result = read_examples(DataConfig(path=path, file_suffix=".txt"))
     assert "a file of any name is read" not in result.texts
     assert result.report.ignored_files["files not ending in '.txt' (--file-suffix)"] == 1
-    assert "1 files not ending in '.txt' (--file-suffix)" in result.report.summary()
+    assert "files not ending in '.txt' (--file-suffix): 1" in result.report.summary()
 
 
 def test_every_file_ignored_names_the_rule_and_the_flag(tmp_path):
@@ -75,7 +78,7 @@ def test_every_file_ignored_names_the_rule_and_the_flag(tmp_path):
         read_examples(DataConfig(path=str(tmp_path), file_suffix=".txt"))
     message = str(error.value)
     assert "every file was ignored" in message
-    assert "ignored: 2 files not ending in '.txt' (--file-suffix)" in message
+    assert "files ignored: files not ending in '.txt' (--file-suffix): 2" in message
 
 
 def test_undecodable_files_end_with_an_encoding_hint(tmp_path):

@@ -58,7 +58,7 @@ def _check_kept(path, report, kept_any):
     if report.mostly_undecodable():
         problem = f"the encoding looks wrong: {report.encoding_hint()}"
     elif report.ignored_files and not report.rows_read:
-        problem = "every file was ignored (see 'ignored' below)"
+        problem = "every file was ignored (see 'files ignored' below)"
     else:
         problem = "no examples kept"
     raise DataError(f"{path}: {problem}\n{report.summary()}")

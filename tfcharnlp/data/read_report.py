@@ -102,8 +102,8 @@ class ReadReport:
             counts += " (stopped at max_rows)"
         lines.append(counts)
         if self.ignored_files:
-            ignored = ", ".join(f"{count} {why}" for why, count in self.ignored_files.items())
-            lines.append(f"ignored: {ignored}")
+            ignored = "; ".join(f"{why}: {count}" for why, count in self.ignored_files.items())
+            lines.append(f"files ignored: {ignored}")
         lines.append(f"characters: {self.characters}")
         for skipped in self.skipped[:max_skipped]:
             where = f"line {skipped.line}" if skipped.line is not None else "file"
