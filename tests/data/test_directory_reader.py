@@ -19,6 +19,7 @@ def make_tree(root):
     (root / "neg" / "1.txt").write_text("hated it", encoding="utf-8")
     (root / "neg" / "nested" / "2.txt").write_bytes(b"bad \xff byte")
     (root / "README.txt").write_text("outside any class folder", encoding="utf-8")
+    (root / ".cache").mkdir()
     return str(root)
 
 
@@ -41,12 +42,13 @@ def test_directory_per_class(tmp_path):
     # Left-out files are no rows, but each is counted under its rule.
     assert result.report.ignored_files == {
         "files beside the class folders (not in any class)": 1,
-        "hidden folders (name starts with '.')": 1,
+        "hidden folders (name starts with '.')": 2,
         "hidden files (name starts with '.')": 1,
     }
     assert (
-        "files ignored: files beside the class folders (not in any class): 1; "
-        "hidden folders (name starts with '.'): 1; hidden files (name starts with '.'): 1\n"
+        "files ignored: hidden folders (name starts with '.'): 2; "
+        "files beside the class folders (not in any class): 1; "
+        "hidden files (name starts with '.'): 1\n"
     ) in result.report.summary()
 
 
@@ -92,3 +94,25 @@ def test_undecodable_files_end_with_an_encoding_hint(tmp_path):
         "hint: 1 of 3 rows are not valid utf-8; if the source is in another encoding, "
         "try --encoding latin-1 (or cp1252)\n"
     ) in summary
+
+
+def test_directory_strict_names_the_file(tmp_path):
+    path = make_tree(tmp_path / "reviews")
+    with pytest.raises(DataError, match="neg/nested/2.txt: undecodable"):
+        read_examples(DataConfig(path=path, strict=True))
+
+
+def test_directory_without_class_folders(tmp_path):
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(DataError, match="no class subfolders"):
+        read_examples(DataConfig(path=str(tmp_path / "flat")))
+
+
+def test_directory_with_label_map(tmp_path):
+    for folder, text in (("0", "bad"), ("1", "good")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    result = read_examples(DataConfig(path=str(tmp_path), label_map={"0": "neg", "1": "pos"}))
+    assert result.labels == ["neg", "pos"]
+    assert result.label_vocabulary.labels == ("neg", "pos")

@@ -18,17 +18,21 @@ def _is_hidden(name):
     return name.startswith(".")
 
 
+_HIDDEN_FOLDERS = "hidden folders (name starts with '.')"
+_HIDDEN_FILES = "hidden files (name starts with '.')"
+
+
 def _class_files(folder, file_suffix, report):
     """The files under one class folder, sorted; what is left out is counted in `report`."""
     found = []
     for root, dirs, files in os.walk(folder, followlinks=True):
         hidden_dirs = [name for name in dirs if _is_hidden(name)]
         if hidden_dirs:
-            report.ignore("hidden folders (name starts with '.')", len(hidden_dirs))
+            report.ignore(_HIDDEN_FOLDERS, len(hidden_dirs))
         dirs[:] = sorted(name for name in dirs if not _is_hidden(name))
         for name in sorted(files):
             if _is_hidden(name):
-                report.ignore("hidden files (name starts with '.')")
+                report.ignore(_HIDDEN_FILES)
             elif file_suffix and not name.lower().endswith(file_suffix.lower()):
                 report.ignore(f"files not ending in {file_suffix!r} (--file-suffix)")
             else:
@@ -41,9 +45,11 @@ def read_directory(config, path, collector):
     report = collector.report
     classes = []
     for entry in sorted(os.scandir(path), key=lambda entry: entry.name):
-        if entry.is_dir() and not _is_hidden(entry.name):
+        if _is_hidden(entry.name):
+            report.ignore(_HIDDEN_FOLDERS if entry.is_dir() else _HIDDEN_FILES)
+        elif entry.is_dir():
             classes.append(entry.name)
-        elif not _is_hidden(entry.name):
+        else:
             report.ignore("files beside the class folders (not in any class)")
     if not classes:
         raise DataError(f"{path}: no class subfolders (expected <path>/<class>/<files>)")
