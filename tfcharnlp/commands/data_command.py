@@ -73,8 +73,9 @@ def register(subparsers):
         "--normalize",
         type=_normalize_steps,
         default=_train_default("normalize"),
-        help="comma-separated normalization steps (default: %(default)s); "
-        "only lower and nfkc change which characters a text holds",
+        help="comma-separated normalization steps (default: "
+        f"{','.join(_train_default('normalize'))}); only lower and nfkc change which "
+        "characters a text holds, so only they are applied here",
     )
     parser.set_defaults(func=run)
 

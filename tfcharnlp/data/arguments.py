@@ -80,7 +80,12 @@ def add_data_arguments(parser):
         help="whether the CSV/TSV file starts with a header row (default: auto)",
     )
     group.add_argument("--separator", help="field separator (default: , for csv, tab for tsv)")
-    group.add_argument("--quoting", choices=QUOTING_STYLES, help="default: minimal csv, none tsv")
+    group.add_argument(
+        "--quoting",
+        choices=QUOTING_STYLES,
+        help="minimal: double-quoted fields, as CSV writers write them; none: quotes are text "
+        "(default: minimal for csv, none for tsv; the report notes texts still wrapped in quotes)",
+    )
     group.add_argument("--encoding", help="text encoding (default utf-8; TREC is latin-1)")
     group.add_argument("--label-prefix", choices=LABEL_PREFIX_STYLES, help="prefixed line style")
     group.add_argument("--max-rows", type=int, help="stop after this many kept rows")
