@@ -10,9 +10,10 @@ from tests.test_case import TestCase
 from tfcharnlp import cli
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.training.callbacks import has_backup
+from tfcharnlp.training.evaluate import evaluate_folder
 from tfcharnlp.training.model_folder import load_classifier
 from tfcharnlp.training.train_config import TrainConfig
-from tfcharnlp.training.trainer import evaluate_folder, train
+from tfcharnlp.training.trainer import train
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A CharCNN with the paper's layer structure but few units: seconds per epoch on a CPU.

@@ -12,7 +12,7 @@ _EXPORTS = {
     "EvaluationReport": "tfcharnlp.training.evaluation_report",
     "StepDecay": "tfcharnlp.training.step_decay",
     "TrainConfig": "tfcharnlp.training.train_config",
-    "TrainResult": "tfcharnlp.training.trainer",
+    "TrainResult": "tfcharnlp.training.train_result",
     "train": "tfcharnlp.training.trainer",
 }
 __all__ = list(_EXPORTS)
