@@ -67,13 +67,13 @@ def _half_attributes(node):
 
 
 def non_portable_ops(export_dir):
-    """`["CudnnRNNV3 (node/name)", "Cast (node/name: DstT=half)", ...]` of a SavedModel.
+    """`["CudnnRNNV3 (node/name)", "Cast (node/name: DstT is half precision)", ...]`.
 
-    Reads every node of the graph and of its function library: cuDNN-only
-    ops and any half-precision tensor type count. An empty list means the
-    graph runs on a CPU server in float32.
+    Reads every node of the SavedModel's graph and of its function library:
+    cuDNN-only ops (listed first) and any half-precision tensor type count.
+    An empty list means the graph runs on a CPU server in float32.
     """
-    found = []
+    cudnn, half = [], []
     saved_model = read_saved_model_proto(export_dir)
     for meta_graph in saved_model.meta_graphs:
         graph = meta_graph.graph_def
@@ -82,7 +82,17 @@ def non_portable_ops(export_dir):
             nodes.extend(function.node_def)
         for node in nodes:
             if node.op.startswith("CudnnRNN"):
-                found.append(f"{node.op} ({node.name})")
+                cudnn.append(f"{node.op} ({node.name})")
             for attribute in _half_attributes(node):
-                found.append(f"{node.op} ({node.name}: {attribute} is half precision)")
-    return found
+                half.append(f"{node.op} ({node.name}: {attribute} is half precision)")
+    return cudnn + half
+
+
+def describe_non_portable(found):
+    """A one-line account of `non_portable_ops`' findings, for an error message."""
+    cudnn = sorted({entry.split(" ")[0] for entry in found if entry.startswith("CudnnRNN")})
+    half = [entry for entry in found if "half precision" in entry]
+    parts = [f"cuDNN-only ops {', '.join(cudnn)}"] if cudnn else []
+    if half:
+        parts.append(f"{len(half)} half-precision tensors (first: {half[0]})")
+    return "; ".join(parts)

@@ -11,7 +11,7 @@ import pathlib
 from tfcharnlp.constants import DEFAULT_MODEL_BASE
 from tfcharnlp.errors import ExportError
 from tfcharnlp.export.classifier_exporter import ClassifierExporter
-from tfcharnlp.export.cpu_portable import cpu_portable, non_portable_ops
+from tfcharnlp.export.cpu_portable import cpu_portable, describe_non_portable, non_portable_ops
 from tfcharnlp.export.generator_exporter import GeneratorExporter
 from tfcharnlp.export.model_repository import ModelRepository
 from tfcharnlp.training import model_folder
@@ -97,7 +97,8 @@ def export_model(
         left = non_portable_ops(staged.folder)
         if left:
             raise ExportError(
-                f"the exported graph would not run on a CPU server in float32: {left[:5]}"
+                "the exported graph would not run on a CPU server in float32: "
+                + describe_non_portable(left)
             )
     logger.info("exported %s version %d to %s", model_name, staged.version, staged.path)
     return staged.path
