@@ -4,7 +4,10 @@ The names below load on first use (PEP 562): the family registry
 (`tfcharnlp.models.families`) is pure Python and the command line reads it
 to build its flags, so touching this package must not import TensorFlow.
 `register_all()` imports every model module, which registers the classes a
-saved `.keras` file names.
+saved `.keras` file names. No module here is named like a name it exports
+(`compile_classifier` lives in `classifier_compile.py`): importing a
+submodule sets it as an attribute of this package, which would shadow the
+lazily loaded function of the same name.
 """
 
 import importlib
@@ -17,7 +20,7 @@ _EXPORTS = {
     "CharGRUBackbone": "tfcharnlp.models.char_gru_backbone",
     "CharGRUCausalLM": "tfcharnlp.models.char_gru_causal_lm",
     "CNNLSTMBackbone": "tfcharnlp.models.cnn_lstm_backbone",
-    "compile_classifier": "tfcharnlp.models.compile_classifier",
+    "compile_classifier": "tfcharnlp.models.classifier_compile",
     "SparseCategoricalFocalLoss": "tfcharnlp.models.losses",
     "balanced_class_weights": "tfcharnlp.models.losses",
     "cross_entropy": "tfcharnlp.models.losses",

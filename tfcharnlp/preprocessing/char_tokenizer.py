@@ -17,25 +17,12 @@ from tfcharnlp.preprocessing.alphabets import (
 )
 from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
+from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
 
 MODES = ("alphabet", "unicode", "bytes")
 REPLACEMENT_CHARACTER = 0xFFFD
 # One past the largest Unicode code point (U+10FFFF).
 UNICODE_LIMIT = 0x110000
-
-
-def _check_positive_int_or_none(field, value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(field, f"expected a positive integer or None, got {value!r}")
-    return int(value)
-
-
-def _check_bool(field, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(field, f"expected True or False, got {value!r}")
-    return bool(value)
 
 
 def _reverse_rows(ragged):
@@ -121,7 +108,7 @@ class CharTokenizer(PreprocessingLayer):
     ):
         super().__init__(**kwargs)
         if mode not in MODES:
-            raise ConfigError("mode", f"expected one of {MODES}, got {mode!r}")
+            check_choice("mode", mode, MODES)
         if mode != "alphabet" and (alphabet != ZHANG_ALPHABET or extra_characters):
             raise ConfigError(
                 "alphabet",
@@ -140,12 +127,12 @@ class CharTokenizer(PreprocessingLayer):
         self.alphabet = alphabet
         self.extra_characters = extra_characters
         self.mode = mode
-        self.max_length = _check_positive_int_or_none("max_length", max_length)
-        self.reverse = _check_bool("reverse", reverse)
-        self.lowercase = _check_bool("lowercase", lowercase)
+        self.max_length = check_optional_positive("max_length", max_length)
+        self.reverse = check_bool("reverse", reverse)
+        self.lowercase = check_bool("lowercase", lowercase)
         self.code_point_limit = code_point_limit
         if mode == "unicode":
-            limit = _check_positive_int_or_none("code_point_limit", code_point_limit)
+            limit = check_optional_positive("code_point_limit", code_point_limit)
             self._limit = UNICODE_LIMIT if limit is None else min(limit, UNICODE_LIMIT)
         # Mode "alphabet" looks characters up by binary search in the sorted
         # code points (`tf.searchsorted`) rather than in a tf.lookup table:

@@ -16,10 +16,10 @@ from tfcharnlp.preprocessing.alphabets import (
     UNKNOWN_ID,
     UNKNOWN_TOKEN,
 )
-from tfcharnlp.preprocessing.char_tokenizer import _check_bool, _check_positive_int_or_none
 from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
 from tfcharnlp.preprocessing.vocabulary_file import read_vocabulary_file, write_vocabulary_file
+from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
 
 SPLITS = ("whitespace", "unicode_script")
 
@@ -74,16 +74,14 @@ class WordTokenizer(PreprocessingLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.max_tokens = _check_positive_int_or_none("max_tokens", max_tokens)
+        self.max_tokens = check_optional_positive("max_tokens", max_tokens)
         if self.max_tokens is not None and self.max_tokens <= NUM_RESERVED_IDS:
             raise ConfigError(
                 "max_tokens", f"must exceed the {NUM_RESERVED_IDS} reserved ids, got {max_tokens}"
             )
-        self.max_length = _check_positive_int_or_none("max_length", max_length)
-        if split not in SPLITS:
-            raise ConfigError("split", f"expected one of {SPLITS}, got {split!r}")
-        self.split = split
-        self.lowercase = _check_bool("lowercase", lowercase)
+        self.max_length = check_optional_positive("max_length", max_length)
+        self.split = check_choice("split", split, SPLITS)
+        self.lowercase = check_bool("lowercase", lowercase)
         self._vocabulary = None
         self._table = None
         if vocabulary is not None:

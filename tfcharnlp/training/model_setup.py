@@ -65,7 +65,7 @@ def compile_model(model, config, inputs):
     """Compiles `model` with the config's optimizer (and schedule), loss and metrics."""
     import keras
 
-    from tfcharnlp.models.compile_classifier import compile_classifier
+    from tfcharnlp.models.classifier_compile import compile_classifier
     from tfcharnlp.training.optimizers import make_optimizer
 
     optimizer = make_optimizer(config, inputs.steps_per_epoch)
