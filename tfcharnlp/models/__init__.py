@@ -10,7 +10,9 @@ submodule sets it as an attribute of this package, which would shadow the
 lazily loaded function of the same name.
 """
 
-import importlib
+from importlib import import_module
+
+from tfcharnlp.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "AttentionPooling": "tfcharnlp.models.attention_pooling",
@@ -43,17 +45,10 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tfcharnlp.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 def register_all():
     """Imports every model module, registering its Keras classes for deserialization."""
     for module in sorted(set(_EXPORTS.values())):
-        importlib.import_module(module)
+        import_module(module)

@@ -15,7 +15,7 @@ from tfcharnlp.preprocessing.alphabets import (
     ZHANG_ALPHABET,
     resolve_alphabet,
 )
-from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
+from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
 from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
 
@@ -38,7 +38,7 @@ def _reverse_rows(ragged):
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
-class CharTokenizer(PreprocessingLayer):
+class CharTokenizer(IdsLayer):
     """Maps strings to character ids, padded or truncated to `max_length`.
 
     Ids: 0 is padding, 1 the unknown character, real characters start at 2.
@@ -321,12 +321,6 @@ class CharTokenizer(PreprocessingLayer):
         from tfcharnlp.preprocessing.vocabulary_file import write_vocabulary_file
 
         return write_vocabulary_file(path, self.vocabulary)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape) + (self.max_length,)
-
-    def compute_output_spec(self, inputs):
-        return keras.KerasTensor(tuple(inputs.shape) + (self.max_length,), dtype="int32")
 
     def get_config(self):
         config = super().get_config()

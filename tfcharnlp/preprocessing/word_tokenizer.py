@@ -16,7 +16,7 @@ from tfcharnlp.preprocessing.alphabets import (
     UNKNOWN_ID,
     UNKNOWN_TOKEN,
 )
-from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
+from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
 from tfcharnlp.preprocessing.vocabulary_file import read_vocabulary_file, write_vocabulary_file
 from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
@@ -25,7 +25,7 @@ SPLITS = ("whitespace", "unicode_script")
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
-class WordTokenizer(PreprocessingLayer):
+class WordTokenizer(IdsLayer):
     """Splits strings into words and maps them to ids from a vocabulary.
 
     Ids: 0 is padding, 1 is out-of-vocabulary (OOV), words start at 2 in
@@ -249,12 +249,6 @@ class WordTokenizer(PreprocessingLayer):
         """Writes the vocabulary, one token a line (the `vocabulary.txt` asset)."""
         self._require_vocabulary()
         return write_vocabulary_file(path, self._vocabulary)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape) + (self.max_length,)
-
-    def compute_output_spec(self, inputs):
-        return keras.KerasTensor(tuple(inputs.shape) + (self.max_length,), dtype="int32")
 
     def get_config(self):
         config = super().get_config()
