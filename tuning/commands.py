@@ -126,9 +126,11 @@ def _read_data(config, strategy):
 
 
 def tune(args, config, role, push=None):
+    from tfcharnlp.training import devices
     from tuning import distributed, results, search_space, tuner_factory
 
-    strategy = tuner_factory.trial_strategy()
+    # The strategy train() would use: the data is batched for its replicas.
+    strategy = devices.distribution_strategy()
     data, class_weight = _read_data(config, strategy)
     hypermodel = search_space.get_hypermodel(config, data.inputs, objective=args.objective)
     project_name = args.project_name or f"{config.family}_{args.tuner}"
@@ -141,7 +143,7 @@ def tune(args, config, role, push=None):
         max_epochs=config.epochs,
         overwrite=args.overwrite,
         seed=config.seed,
-        distribution_strategy=strategy,
+        distribution_strategy=strategy if strategy.num_replicas_in_sync > 1 else None,
     )
     print(f"tune: role {role}; project {tuner.project_dir}", flush=True)
     tuner_factory.search(
