@@ -84,6 +84,13 @@ class TestTrainWorkflow(TestCase):
         saved = json.loads((folder / "train_config.json").read_text())
         assert saved["epochs"] == 1 and saved["batch_size"] == 32  # flags won over the file
         assert saved["schedule"] == "step"  # the file's value survived
+        # Unset fields are recorded with the family recipe's values the run used.
+        assert (saved["recipe"], saved["optimizer"], saved["learning_rate"]) == (
+            "default",
+            "adam",
+            0.001,
+        )
+        assert saved["max_length"] == 128 and saved["dropout"] == 0.5
         assert saved["model_options"] == {"filters": 8, "dense_units": 16}
         with open(folder / "history.csv") as stream:
             rows = list(csv.DictReader(stream))
