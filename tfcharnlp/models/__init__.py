@@ -49,6 +49,14 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 def register_all():
-    """Imports every model module, registering its Keras classes for deserialization."""
+    """Imports every model module, registering its Keras classes for deserialization.
+
+    Every family's backbone too, so a family added to the registry loads
+    from a saved `.keras` file without being listed here.
+    """
+    from tfcharnlp.models import families
+
     for module in sorted(set(_EXPORTS.values())):
         import_module(module)
+    for family in families.FAMILIES.values():
+        family.backbone_class()
