@@ -80,7 +80,9 @@ def child(model_name, max_length):
     import keras  # noqa: F401
     import tensorflow as tf
 
-    import tfcharnlp.models  # noqa: F401
+    import tfcharnlp.models
+
+    tfcharnlp.models.register_all()
 
     if model_name == "baseline":
         return {"peak_mib": measure.peak_rss_mib()}

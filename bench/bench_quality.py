@@ -258,8 +258,9 @@ def _train_one(task, settings, folder, name):
 
 
 def _dev_accuracy(result, task):
+    from tfcharnlp.training.evaluate import evaluate_folder
     from tfcharnlp.training.model_folder import load_classifier
-    from tfcharnlp.training.trainer import data_config, evaluate_folder
+    from tfcharnlp.training.run_data import data_config
 
     classifier = load_classifier(result.model_dir)
     report = evaluate_folder(
@@ -277,7 +278,7 @@ def _fasttext_rows(task, folder):
     import fasttext
 
     from tfcharnlp.data import read_examples, split_examples
-    from tfcharnlp.training.trainer import data_config
+    from tfcharnlp.training.run_data import data_config
 
     # As `train` reads it: with a dev file for early stopping, every row trains.
     source = data_config(

@@ -28,55 +28,49 @@ FAMILIES = ("char_cnn", "cnn_lstm")
 RSS_TRIALS = 10
 
 
-def _examples(split, max_rows=None):
+def _labels(split, max_rows=None):
     from tfcharnlp.data import preset, read_examples
 
-    result = read_examples(preset("sst2", split=split, max_rows=max_rows))
-    return result.texts, result.labels
+    return read_examples(preset("sst2", split=split, max_rows=max_rows)).labels
 
 
-def _dataset(texts, labels, vocabulary):
-    import tensorflow as tf
+def task_config(family):
+    """The run's `TrainConfig`: what `tfcharnlp train` / `tune` would read from the flags."""
+    from tfcharnlp.training.train_config import TrainConfig
 
-    ids = vocabulary.encode(labels)
-    return tf.data.Dataset.from_tensor_slices(
-        (tf.constant(texts, tf.string), tf.constant(ids, tf.int32))
-    )
+    return TrainConfig.from_dict(
+        {
+            "data": {"preset": "sst2", "split": "train", "max_rows": TRAIN_ROWS},
+            "dev_data": {"preset": "sst2", "split": "dev"},
+            "test_data": {"preset": "sst2", "split": "test_labeled"},
+            "family": family,
+            "max_length": MAX_LENGTH,
+            "batch_size": BATCH_SIZE,
+            "epochs": EPOCHS,
+            "patience": PATIENCE,
+            "monitor": "val_accuracy",
+            "seed": SEED,
+        }
+    ).resolve()
 
 
 def load_sst2():
-    from tfcharnlp.data import LabelVocabulary
-    from tuning.tuning_data import TuningData, ids_dataset, make_char_preprocessor
+    """The tuning data, read as `train()` and every trial read it (characters, lower-cased)."""
+    from tfcharnlp.training.run_data import read_classifier_data
 
-    train_texts, train_labels = _examples("train", TRAIN_ROWS)
-    dev_texts, dev_labels = _examples("dev")
-    test_texts, test_labels = _examples("test_labeled")
-    vocabulary = LabelVocabulary.from_labels(train_labels)
-    preprocessor, vocabulary_size = make_char_preprocessor(MAX_LENGTH)
-    train = _dataset(train_texts, train_labels, vocabulary)
-    dev = _dataset(dev_texts, dev_labels, vocabulary)
-    test = _dataset(test_texts, test_labels, vocabulary)
-    data = TuningData(
-        train=ids_dataset(train, preprocessor, BATCH_SIZE, shuffle_seed=SEED),
-        validation=ids_dataset(dev, preprocessor, BATCH_SIZE),
-        preprocessor=preprocessor,
-        vocabulary_size=vocabulary_size,
-        max_length=MAX_LENGTH,
-        num_classes=len(vocabulary),
-        label_vocabulary=vocabulary,
-        train_texts=train,
-        validation_texts=dev,
-        batch_size=BATCH_SIZE,
-    )
-    test_ids = ids_dataset(test, preprocessor, BATCH_SIZE)
-    sizes = (len(train_texts), len(dev_texts), len(test_texts))
+    # The data does not depend on the family (the same character preprocessor for all).
+    data = read_classifier_data(task_config(FAMILIES[0]))
+    train_labels, dev_labels, test_labels = (
+        _labels("train", TRAIN_ROWS), _labels("dev"), _labels("test_labeled")
+    )  # fmt: skip
+    sizes = (data.train_size, data.validation_size, len(test_labels))
     # A model that always answers the training set's majority label scores this.
     majority = max(set(train_labels), key=train_labels.count)
     baseline = tuple(
         sum(label == majority for label in labels) / len(labels)
         for labels in (dev_labels, test_labels)
     )
-    return data, test_ids, sizes, baseline
+    return data, data.evaluation, sizes, baseline
 
 
 class _Clock:
@@ -101,12 +95,7 @@ def run_defaults(family, data, test):
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(SEED)
-    hypermodel = search_space.get_hypermodel(
-        family,
-        vocabulary_size=data.vocabulary_size,
-        max_length=data.max_length,
-        num_classes=data.num_classes,
-    )
+    hypermodel = search_space.get_hypermodel(task_config(family), data.inputs)
     with _Clock() as clock:
         model = hypermodel.build(keras_tuner.HyperParameters())
         model.fit(
@@ -128,12 +117,7 @@ def run_defaults(family, data, test):
 def run_search(family, data, test, directory):
     from tuning import search_space, tuner_factory
 
-    hypermodel = search_space.get_hypermodel(
-        family,
-        vocabulary_size=data.vocabulary_size,
-        max_length=data.max_length,
-        num_classes=data.num_classes,
-    )
+    hypermodel = search_space.get_hypermodel(task_config(family), data.inputs)
     with _Clock() as clock:
         tuner = tuner_factory.build_tuner(
             hypermodel,
@@ -145,9 +129,7 @@ def run_search(family, data, test, directory):
             overwrite=True,
             seed=SEED,
         )
-        tuner_factory.search(
-            tuner, data.train, data.validation, epochs=EPOCHS, patience=PATIENCE, verbose=0
-        )
+        tuner_factory.search(tuner, data.train, data.validation, epochs=EPOCHS, patience=PATIENCE)
         best_model = tuner.get_best_models(1)[0]
         val, test_acc = _accuracy(best_model, data.validation), _accuracy(best_model, test)
     best = tuner.get_best_hyperparameters(1)[0]
@@ -166,12 +148,7 @@ def run_rss(data, directory):
     """RSS after each of 10 one-epoch trials of the multi-width CNN."""
     from tuning import search_space, tuner_factory
 
-    hypermodel = search_space.get_hypermodel(
-        "multi_width_cnn",
-        vocabulary_size=data.vocabulary_size,
-        max_length=data.max_length,
-        num_classes=data.num_classes,
-    )
+    hypermodel = search_space.get_hypermodel(task_config("multi_width_cnn"), data.inputs)
     tuner = tuner_factory.build_tuner(
         hypermodel,
         "random",
@@ -183,7 +160,7 @@ def run_rss(data, directory):
         seed=SEED,
     )
     small = data.train.take(10)  # 640 rows: memory, not accuracy, is measured here.
-    tuner_factory.search(tuner, small, data.validation, epochs=1, verbose=0)
+    tuner_factory.search(tuner, small, data.validation, epochs=1)
     return list(tuner.trial_rss_mb)
 
 
@@ -196,7 +173,8 @@ def run():
         "",
         f"Train: first {sizes[0]} rows of sst2/train.tsv; validation (objective): dev.tsv "
         f"({sizes[1]}); test: test_labeled.tsv ({sizes[2]}). Characters, max_length "
-        f"{MAX_LENGTH}, batch {BATCH_SIZE}. Each model: up to {EPOCHS} epochs with early stopping "
+        f"{MAX_LENGTH}, batch {BATCH_SIZE}, the family's recipe otherwise (the data, model and "
+        f"optimizer of `train()`). Each model: up to {EPOCHS} epochs with early stopping "
         f"(patience {PATIENCE}) on val_accuracy, best epoch kept. Search: RandomSearch, "
         f"{MAX_TRIALS} trials, same data, same process. Accuracy of the search = the best "
         "trial's best checkpoint. Answering the training majority label everywhere scores "

@@ -1,8 +1,12 @@
 """The `tfcharnlp` command: assembles the subcommands each package owns.
 
-The library (`tfcharnlp`), `tuning` and `serving` each register their own
-subcommands; this module only builds the parser and dispatches. Subcommand
-modules import TensorFlow inside their handlers, so `--help` stays fast.
+The library (`tfcharnlp.commands`), `tuning` and `serving` each register
+their own subcommands; this module builds the parser, wires the one step
+that crosses packages (a tuned model's push through `serving`'s validation,
+handed to `tune` as a function so `tuning` never imports `serving`), and
+dispatches. `demo`, the end-to-end tour, is the one command that uses all
+three packages and lives next to this file. Subcommand modules import
+TensorFlow inside their handlers, so `--help` stays fast.
 """
 
 import argparse
@@ -12,12 +16,22 @@ import sys
 
 from tfcharnlp import __version__
 
-# (module, description) pairs; each module defines `register(subparsers)`.
-COMMAND_MODULES = (
-    "tfcharnlp.commands",
-    "tuning.commands",
-    "serving.commands",
-)
+
+def push_validated(staged_version, target_model_dir):
+    """Publishes a staged export through `serving`'s push validation; the published path.
+
+    A sandboxed server must load the candidate and answer its warmup
+    requests and sample texts (see `serving.push.push_model`).
+    """
+    from serving.push import push_model
+    from tfcharnlp.errors import ExportError
+
+    result = push_model(staged_version, target_model_dir)
+    for check in result.checks:
+        logging.getLogger(__name__).info("push: %s", check)
+    if not result.pushed:
+        raise ExportError(f"push rejected the model ({staged_version}): {result.reason}")
+    return result.path
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -44,6 +58,10 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from serving import commands as serving_commands
+    from tfcharnlp import commands, demo_command
+    from tuning import commands as tuning_commands
+
     parser = argparse.ArgumentParser(
         prog="tfcharnlp",
         description="Character- and word-level text models: data, train, tune, export, serve.",
@@ -54,10 +72,10 @@ def build_parser():
         dest="command", metavar="COMMAND", parser_class=CommandParser
     )
     subparsers.required = True
-    import importlib
-
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(subparsers)
+    commands.register(subparsers)
+    tuning_commands.register(subparsers, push=push_validated)
+    serving_commands.register(subparsers)
+    demo_command.register(subparsers)
     return parser
 
 

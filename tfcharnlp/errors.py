@@ -17,7 +17,12 @@ class ConfigError(TfcharnlpError, ValueError):
 
     def __init__(self, field, message):
         self.field = field
+        self.message = message
         super().__init__(f"{field}: {message}")
+
+    def renamed(self, field):
+        """The same error reported under another field name (e.g. `data.` + its field)."""
+        return ConfigError(field, self.message)
 
 
 class DataError(TfcharnlpError, ValueError):

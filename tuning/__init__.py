@@ -4,7 +4,7 @@ The public names are imported on first use (PEP 562): `tfcharnlp --help`
 imports `tuning.commands`, which must not pull in TensorFlow.
 """
 
-import importlib
+from tfcharnlp.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "BayesianOptimizationTuner": "tuning.tuner_factory",
@@ -18,13 +18,12 @@ _EXPORTS = {
     "RandomSearchTuner": "tuning.tuner_factory",
     "SearchResults": "tuning.results",
     "TextHyperModel": "tuning.text_hypermodel",
-    "TuningData": "tuning.tuning_data",
     "build_tuner": "tuning.tuner_factory",
     "configure_distributed": ("tuning.distributed", "configure"),
     "get_hypermodel": "tuning.search_space",
     "load_hyperparameters": "tuning.search_space",
     "repair_project": "tuning.project_repair",
-    "retrain_and_export": "tuning.handoff",
+    "best_config": "tuning.handoff",
     "retrain_best": "tuning.handoff",
     "save_hyperparameters": "tuning.search_space",
     "search": "tuning.tuner_factory",
@@ -34,11 +33,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tuning' has no attribute {name!r}")
-    target = _EXPORTS[name]
-    module_name, attribute = target if isinstance(target, tuple) else (target, name)
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,153 +1,160 @@
-"""Subcommands owned by `tuning` (`tune`)."""
+"""Subcommands owned by `tuning` (`tune`).
 
-import argparse
+`tune` reads the same `TrainConfig` as `train` (every data, preprocessing,
+tokenizer, model and optimizer flag, and `--config FILE`), so a flag means
+the same in both: `--epochs` is the epochs of a trial (Hyperband: the
+largest budget), `--max-length` the padded length of a text (of a prompt for
+the generator) and `--seq-length` the generator's window. The search flags
+are its own. A trial builds its data, preprocessor and model with `train()`'s
+functions; with `--export` the best configuration is retrained by `train()`
+and exported.
+"""
+
+import functools
 import logging
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIRECTORY = "tuning_runs"
+STAGING_DIR = "export_staging"
 
 
-def register(subparsers):
-    """Adds `tune` to the `tfcharnlp` command."""
-    from tfcharnlp.constants import DEFAULT_MODEL_BASE
-    from tfcharnlp.data import add_data_arguments
-    from tuning.choices import DEFAULT_TUNER, FAMILIES, OBJECTIVE_DIRECTIONS, TUNERS
+def register(subparsers, push=None):
+    """Adds `tune` to the `tfcharnlp` command.
+
+    Args:
+        subparsers: the `tfcharnlp` parser's subparsers.
+        push: `(staged_version, target_model_dir) -> published path`, the
+            validated publishing step `--push` runs; the command line that
+            assembles the packages passes `serving`'s. Without it there is no
+            `--push` flag.
+    """
+    from tfcharnlp.training.train_flags import HelpFormatter, add_train_arguments, recipes_epilog
+    from tuning.choices import DEFAULT_TUNER, OBJECTIVE_DIRECTIONS, TUNERS
 
     parser = subparsers.add_parser(
         "tune",
         help="search hyperparameters with KerasTuner",
         description=(
-            "Search a model family's hyperparameters with KerasTuner. Results (best_hyperparameters.json, "
-            "trials.csv, trials.png, TensorBoard HParams logs) go to DIRECTORY/PROJECT_NAME; "
-            "rerunning the same command resumes the search."
+            "Search a model family's hyperparameters with KerasTuner. Results "
+            "(best_hyperparameters.json, trials.csv, trials.png, TensorBoard HParams logs) go to "
+            "DIRECTORY/PROJECT_NAME; rerunning the same command resumes the search. Every "
+            "training flag of `tfcharnlp train` applies, with the same meaning; --epochs is the "
+            "budget of one trial (Hyperband: the largest one)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog=recipes_epilog(),
+        formatter_class=HelpFormatter,
     )
     search = parser.add_argument_group("search")
-    search.add_argument("--family", choices=FAMILIES, default="char_cnn")
-    search.add_argument("--tuner", choices=TUNERS, default=DEFAULT_TUNER)
-    search.add_argument("--max-trials", type=int, default=10)
     search.add_argument(
-        "--epochs", type=int, default=3, help="epochs per trial (Hyperband: the largest budget)"
+        "--tuner", choices=TUNERS, default=DEFAULT_TUNER, help="(default: %(default)s)"
     )
-    search.add_argument("--patience", type=int, default=2, help="early stopping inside a trial")
+    search.add_argument("--max-trials", type=int, default=10, help="(default: %(default)s)")
     search.add_argument(
         "--objective",
         choices=tuple(OBJECTIVE_DIRECTIONS),
         help="default: val_accuracy (classifiers), val_loss (generator)",
     )
-    search.add_argument("--batch-size", type=int, default=64)
-    search.add_argument(
-        "--max-length",
-        type=int,
-        default=256,
-        help="characters per text (generator: characters per training window)",
-    )
-    search.add_argument("--seed", type=int, default=1337)
-    search.add_argument("--directory", default=DEFAULT_DIRECTORY)
+    search.add_argument("--directory", default=DEFAULT_DIRECTORY, help="(default: %(default)s)")
     search.add_argument("--project-name", help="default: FAMILY_TUNER")
     search.add_argument(
         "--overwrite", action="store_true", help="start over instead of resuming the project"
     )
-    add_data_arguments(parser)
-    handoff = parser.add_argument_group("hand-off")
-    handoff.add_argument(
-        "--export",
-        action="store_true",
-        help="retrain the best configuration on train+validation and export it",
+    handoff = parser.add_argument_group(
+        "hand-off (with --export or --export-base: retrain the best configuration with "
+        "`train`, into --output-dir/--model-name, then export it)"
     )
-    handoff.add_argument("--export-base", default=DEFAULT_MODEL_BASE)
-    handoff.add_argument("--model-name", help="default: the family")
     handoff.add_argument("--retrain-epochs", type=int, help="default: --epochs")
-    handoff.add_argument(
-        "--push",
-        action="store_true",
-        help="with --export: stage the export in the project folder and publish it only after "
-        "serving's push validation (sandboxed server, warmup and sample requests) passes",
-    )
+    if push is not None:
+        handoff.add_argument(
+            "--push",
+            action="store_true",
+            help="stage the export in the project folder and publish it only after serving's "
+            "push validation (sandboxed server, warmup and sample requests) passes",
+        )
     dist = parser.add_argument_group("distributed (KerasTuner chief/worker over gRPC)")
     role = dist.add_mutually_exclusive_group()
     role.add_argument("--chief", action="store_true", help="run the oracle at --oracle")
     role.add_argument("--worker", metavar="ID", help="run trials for the chief at --oracle")
     dist.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address")
-    parser.set_defaults(func=run_tune)
+    add_train_arguments(parser)
+    parser.set_defaults(func=functools.partial(run_tune, push=push))
 
 
-def _check_positive(field, value):
+def run_tune(args, push=None):
     from tfcharnlp.errors import ConfigError
+    from tfcharnlp.training.train_flags import config_from_args
+    from tfcharnlp.validation import check_int
+    from tuning import distributed
 
-    if value is None or value < 1:
-        raise ConfigError(field, f"must be a positive integer, got {value!r}")
-
-
-def run_tune(args):
-    from tfcharnlp.errors import ConfigError
-    from tuning import choices, distributed
-
-    for field in ("max_trials", "epochs", "batch_size", "max_length"):
-        _check_positive(field, getattr(args, field))
-    if args.patience < 0:
-        raise ConfigError("patience", f"must be >= 0, got {args.patience!r}")
-    if args.family in choices.GENERATOR_FAMILIES and args.objective not in (None, "val_loss"):
+    check_int("max_trials", args.max_trials, minimum=1)
+    check_int("retrain_epochs", args.retrain_epochs, minimum=1, optional=True)
+    config = config_from_args(args).resolve()
+    if config.is_language_model and args.objective not in (None, "val_loss"):
         raise ConfigError("objective", f"the generator is tuned on val_loss, not {args.objective}")
-    if args.push and not args.export:
+    exporting = config.export or config.export_base is not None
+    pushing = getattr(args, "push", False)
+    if pushing and not exporting:
         raise ConfigError("push", "--push needs --export")
-    if args.export and (args.chief or args.worker is not None):
+    if exporting and (args.chief or args.worker is not None):
         raise ConfigError("export", "export from a standalone run (or rerun on the chief's folder)")
     role = distributed.configure(chief=args.chief, worker=args.worker, oracle=args.oracle)
-    return tune(args, role)
+    return tune(args, config, role, push=push if pushing else None)
 
 
-def _prepare_data(args):
-    from tfcharnlp.data import data_config_from_args, load_dataset
-    from tuning import choices
-    from tuning.tuning_data import prepare_classification_data, prepare_language_model_data
+def _read_data(config, strategy):
+    from tfcharnlp.errors import ConfigError
+    from tfcharnlp.training.run_data import read_classifier_data, read_language_model_data
 
-    config = data_config_from_args(args)
-    if args.family in choices.GENERATOR_FAMILIES:
-        # --max-length is the window length; prompts are padded to 4 windows.
-        data = prepare_language_model_data(
-            config, args.max_length, args.batch_size, 4 * args.max_length, seed=args.seed
-        )
+    if config.is_language_model:
+        data = read_language_model_data(config, strategy)
         print(
-            f"text: {len(data.train_texts)} training and {len(data.validation_texts)} "
-            f"held-out characters, {data.vocabulary_size} ids",
+            f"text: {data.train_characters} training and {data.validation_characters} "
+            f"held-out characters, {data.inputs.vocabulary_size} ids",
             flush=True,
         )
-        return data
-    loaded = load_dataset(config)
-    print(loaded.summary(), flush=True)
-    return prepare_classification_data(loaded, args.max_length, args.batch_size, seed=args.seed)
+        return data, None
+    data = read_classifier_data(config, strategy)
+    print(
+        f"data: {data.train_size} training and {data.validation_size} validation examples, "
+        f"{len(data.label_vocabulary)} classes",
+        flush=True,
+    )
+    if data.validation is None:
+        raise ConfigError("data.validation_split", "tuning needs validation data to score trials")
+    return data, data.class_weight
 
 
-def tune(args, role):
+def tune(args, config, role, push=None):
+    from tfcharnlp.training import devices
     from tuning import distributed, results, search_space, tuner_factory
 
-    data = _prepare_data(args)
-    structure = dict(vocabulary_size=data.vocabulary_size, max_length=data.max_length)
-    if not data.is_language_model:
-        structure.update(num_classes=data.num_classes, objective=args.objective or "val_accuracy")
-    hypermodel = search_space.get_hypermodel(args.family, **structure)
-    project_name = args.project_name or f"{args.family}_{args.tuner}"
+    # The strategy train() would use: the data is batched for its replicas.
+    strategy = devices.distribution_strategy()
+    data, class_weight = _read_data(config, strategy)
+    hypermodel = search_space.get_hypermodel(config, data.inputs, objective=args.objective)
+    project_name = args.project_name or f"{config.family}_{args.tuner}"
     tuner = tuner_factory.build_tuner(
         hypermodel,
         args.tuner,
         directory=args.directory,
         project_name=project_name,
         max_trials=args.max_trials,
-        max_epochs=args.epochs,
+        max_epochs=config.epochs,
         overwrite=args.overwrite,
-        seed=args.seed,
+        seed=config.seed,
+        distribution_strategy=strategy if strategy.num_replicas_in_sync > 1 else None,
     )
     print(f"tune: role {role}; project {tuner.project_dir}", flush=True)
     tuner_factory.search(
         tuner,
         data.train,
         data.validation,
-        epochs=args.epochs,
-        patience=args.patience,
+        epochs=config.epochs,
+        patience=config.patience,
         log_dir=f"{tuner.project_dir}/tensorboard",
+        class_weight=class_weight,
+        steps_per_epoch=config.steps_per_epoch,
     )
     if tuner_factory.is_worker():
         best = distributed.worker_best_hyperparameters(tuner)
@@ -160,19 +167,35 @@ def tune(args, role):
     print(f"\nbest hyperparameters: {written.best_hyperparameters}")
     print(f"trials: {written.trials_csv}\nplot: {written.plot}")
     print(f"TensorBoard HParams: tensorboard --logdir {tuner.project_dir}/tensorboard")
-    if args.export:
-        from tuning import handoff
-
-        version_dir = handoff.retrain_and_export(
-            family=args.family,
-            data=data,
-            hypermodel=hypermodel,
-            best_hyperparameters_path=written.best_hyperparameters,
-            epochs=args.retrain_epochs or args.epochs,
-            export_base=args.export_base,
-            model_name=args.model_name or args.family,
-            seed=args.seed,
-            push_staging=f"{tuner.project_dir}/export_staging" if args.push else None,
-        )
-        print(f"exported: {version_dir}")
+    if config.export or config.export_base is not None:
+        print(f"exported: {_retrain_and_export(args, hypermodel, written, tuner, push)}")
     return 0
+
+
+def _retrain_and_export(args, hypermodel, written, tuner, push):
+    """Retrains the best configuration with `train()` and exports it (through `push` if given)."""
+    import os
+
+    from tfcharnlp.constants import DEFAULT_MODEL_BASE
+    from tfcharnlp.export.export_model import export_trained
+    from tuning import handoff, search_space
+
+    result = handoff.retrain_best(hypermodel, written.best_hyperparameters, args.retrain_epochs)
+    print(f"retrained model folder: {result.model_dir}", flush=True)
+    config = result.config
+    base = config.export_base or DEFAULT_MODEL_BASE
+    name = config.model_name or config.family
+    provenance = {
+        "tuned_by": "tfcharnlp tune",
+        "tuning_project": str(tuner.project_dir),
+        "hyperparameters": dict(
+            search_space.load_hyperparameters(written.best_hyperparameters).values
+        ),
+    }
+    staging = os.path.join(str(tuner.project_dir), STAGING_DIR)
+    path = export_trained(
+        result, base=staging if push else base, model_name=name, extra_config=provenance
+    )
+    if push:
+        path = push(path, os.path.join(str(base), name))
+    return path

@@ -1,55 +1,49 @@
 """The search spaces, defined once by the hypermodels and shared with retraining.
 
-`search_space(family)` builds the family's hypermodel once on a fresh
-`HyperParameters`, so the space the tuner searches and the space retraining
-reads back (`HyperParameters.from_config` of `best_hyperparameters.json`) are
-the same object, as in TFX.
+A family's hypermodel is the `TextHyperModel` subclass in
+`tuning/<family>_hypermodel.py` whose `family` is the family's registry
+name (`tfcharnlp.models.families`), so adding a family to the registry and
+writing that file is all tuning needs. `search_space(family)` builds the
+hypermodel once on a fresh `HyperParameters`, so the space the tuner
+searches and the space retraining reads back (`HyperParameters.from_config`
+of `best_hyperparameters.json`) are the same, as in TFX.
 """
 
+import importlib
+import inspect
 import json
 
 import keras_tuner
 
 from tfcharnlp.constants import BEST_HYPERPARAMETERS_FILE
 from tfcharnlp.errors import ConfigError
-from tuning.choices import CLASSIFIER_FAMILIES, FAMILIES, GENERATOR_FAMILIES
+from tfcharnlp.models import families
+from tuning.text_hypermodel import TextHyperModel
 
-
-def _families():
-    from tuning.char_cnn_hypermodel import CharCNNHyperModel
-    from tuning.char_gru_hypermodel import CharGRUHyperModel
-    from tuning.cnn_lstm_hypermodel import CNNLSTMHyperModel
-    from tuning.lstm_hypermodel import LSTMHyperModel
-    from tuning.multi_width_cnn_hypermodel import MultiWidthCNNHyperModel
-
-    return {
-        "char_cnn": CharCNNHyperModel,
-        "multi_width_cnn": MultiWidthCNNHyperModel,
-        "lstm": LSTMHyperModel,
-        "cnn_lstm": CNNLSTMHyperModel,
-        "char_gru": CharGRUHyperModel,
-    }
-
-
-# Structure used when only the space is wanted; the space never depends on it.
-_PROBE_STRUCTURE = {"vocabulary_size": 16, "max_length": 128, "num_classes": 2}
+# Inputs used when only the space is wanted; the space never depends on them.
+_PROBE_VOCABULARY_SIZE = 16
+_PROBE_DATA = {"path": "search-space-probe.csv"}
 
 
 def hypermodel_class(family):
-    if family not in FAMILIES:
-        raise ConfigError("family", f"must be one of {FAMILIES}, got {family!r}")
-    return _families()[family]
+    """The `TextHyperModel` subclass of `tuning/<family>_hypermodel.py`."""
+    families.get_family(family)
+    module = importlib.import_module(f"tuning.{family}_hypermodel")
+    found = [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, TextHyperModel)
+        and getattr(value, "family", None) == family
+    ]
+    if len(found) != 1:
+        raise ConfigError("family", f"{module.__name__} defines no hypermodel for {family!r}")
+    return found[0]
 
 
-def get_hypermodel(family, **structure):
-    """The family's hypermodel for a fixed structure (vocabulary, length, classes...)."""
-    cls = hypermodel_class(family)
-    if family in GENERATOR_FAMILIES:
-        structure.pop("num_classes", None)
-        structure.pop("objective", None)
-        if "max_length" in structure:
-            structure["sequence_length"] = structure.pop("max_length")
-    return cls(**structure)
+def get_hypermodel(config, inputs, objective=None):
+    """The hypermodel of `config.family` over the run's config and data inputs."""
+    return hypermodel_class(config.family)(config, inputs, objective=objective)
 
 
 def search_space_of(hypermodel):
@@ -63,10 +57,17 @@ def search_space_of(hypermodel):
     return hp
 
 
-def search_space(family):
-    """The search space of `family` (`HyperParameters` holding every default)."""
-    structure = dict(_PROBE_STRUCTURE)
-    return search_space_of(get_hypermodel(family, **structure))
+def search_space(family, recipe=families.DEFAULT_RECIPE, **config_fields):
+    """The search space of `family` under `recipe` (`HyperParameters` holding every default)."""
+    from tfcharnlp.training.model_setup import ModelInputs
+    from tfcharnlp.training.train_config import TrainConfig
+
+    config = TrainConfig.from_dict(
+        {"data": _PROBE_DATA, "family": family, "recipe": recipe, **config_fields}
+    )
+    num_classes = None if config.is_language_model else 2
+    inputs = ModelInputs(vocabulary_size=_PROBE_VOCABULARY_SIZE, num_classes=num_classes)
+    return search_space_of(get_hypermodel(config, inputs))
 
 
 def save_hyperparameters(hp, path):
@@ -92,10 +93,8 @@ def load_hyperparameters(path):
 
 __all__ = [
     "BEST_HYPERPARAMETERS_FILE",
-    "CLASSIFIER_FAMILIES",
-    "GENERATOR_FAMILIES",
-    "FAMILIES",
     "get_hypermodel",
+    "hypermodel_class",
     "load_hyperparameters",
     "save_hyperparameters",
     "search_space",

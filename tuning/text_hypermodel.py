@@ -1,113 +1,120 @@
-"""The shared base of the tfcharnlp hypermodels."""
+"""The shared base of the tfcharnlp hypermodels: a family's search space over `train()`'s path."""
+
+import dataclasses
 
 import keras_tuner
 
-CLASSIFIER_OBJECTIVES = ("val_accuracy", "val_macro_f1", "val_loss")
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+from tfcharnlp.errors import ConfigError
+from tfcharnlp.validation import check_choice, check_int
+from tuning.choices import CLASSIFIER_OBJECTIVES, LANGUAGE_MODEL_OBJECTIVES
 
 
 class TextHyperModel(keras_tuner.HyperModel):
-    """A classifier search space over one backbone family.
+    """A family's search space; a trial's model is the model `train()` builds.
 
-    The fixed structure of the problem (vocabulary, sequence length, number
-    of classes) is given to the constructor and checked there, so a bad value
-    fails before any trial starts. `build(hp)` declares the searched values;
-    each hyperparameter is named after the constructor argument it sets (the
-    backbone's arguments, and `learning_rate` of the optimizer) and its
-    default is that argument's own default, so the default trial is the
-    untuned model.
+    The structure is fixed in the constructor and checked there: the run's
+    `TrainConfig` (family, recipe and every setting that is not searched)
+    and the `ModelInputs` of its data (vocabulary, classes, preprocessor,
+    steps per epoch). `search(hp)` declares the searched values, each named
+    after the `TrainConfig` field it sets (`dropout`, `learning_rate`,
+    `embedding_dim`, ...) or, for a backbone argument without a field, the
+    `model_options` entry (`filters`, `kernel_size`, ...). The default of
+    each is the config's own value (the family recipe's unless a flag set
+    it), and that value is always among the choices: trial 0 of a grid
+    search is the untuned run. `build(hp)` is
+    `build_compiled_model(trial_config(hp), inputs)`, the function `train()`
+    uses, so it sets the dtype policy inside every trial and the tuned
+    winner retrains as `train(trial_config(best_hp))`.
 
-    Subclasses implement `build_backbone(hp)`.
+    Subclasses set `family` and implement `search(hp)`.
 
     Args:
-        vocabulary_size: int. Number of token ids, padding and unknown included.
-        max_length: int. Length of the id sequences the model reads.
-        num_classes: int, at least 2.
-        objective: str. `"val_accuracy"`, `"val_macro_f1"` or `"val_loss"`.
-        preprocessor: optional layer mapping raw strings to the ids; attached
-            to the built classifier (not searched) so a trained trial exports.
+        config: the run's `TrainConfig` (resolved here).
+        inputs: the `ModelInputs` of the run's data.
+        objective: `"val_accuracy"`, `"val_macro_f1"` or `"val_loss"` for a
+            classifier (default `"val_accuracy"`); `"val_loss"` for a
+            language model.
         name: optional str.
         tunable: bool. Whether the hyperparameters are tunable.
 
     Example:
     ```python
-    hypermodel = CharCNNHyperModel(vocabulary_size=70, max_length=256, num_classes=4)
-    hp = keras_tuner.HyperParameters()
-    model = hypermodel.build(hp)  # The untuned defaults.
+    config = TrainConfig.from_dict({"data": {"preset": "trec"}, "family": "lstm"})
+    hypermodel = LSTMHyperModel(config, ModelInputs(vocabulary_size=70, num_classes=6))
+    model = hypermodel.build(keras_tuner.HyperParameters())  # The recipe's model.
     ```
     """
 
     family = None
 
-    def __init__(
-        self,
-        vocabulary_size,
-        max_length,
-        num_classes,
-        objective="val_accuracy",
-        preprocessor=None,
-        name=None,
-        tunable=True,
-    ):
-        _check_positive_int("vocabulary_size", vocabulary_size)
-        if vocabulary_size < 3:
-            raise ValueError(
-                "`vocabulary_size` must count padding, unknown and at least one token "
-                f"(>= 3). Received: vocabulary_size={vocabulary_size!r}"
+    def __init__(self, config, inputs, objective=None, name=None, tunable=True):
+        if config.family != self.family:
+            raise ConfigError(
+                "family", f"{type(self).__name__} tunes {self.family!r}, got {config.family!r}"
             )
-        _check_positive_int("max_length", max_length)
-        _check_positive_int("num_classes", num_classes)
-        if num_classes < 2:
-            raise ValueError(
-                f"`num_classes` must be at least 2. Received: num_classes={num_classes!r}"
-            )
-        if objective not in CLASSIFIER_OBJECTIVES:
-            raise ValueError(
-                f"`objective` must be one of {CLASSIFIER_OBJECTIVES}. Received: objective={objective!r}"
-            )
+        config = config.resolve()
+        check_int("vocabulary_size", inputs.vocabulary_size, minimum=3)
+        if config.is_language_model:
+            objective = objective or LANGUAGE_MODEL_OBJECTIVES[0]
+            check_choice("objective", objective, LANGUAGE_MODEL_OBJECTIVES)
+        else:
+            objective = objective or CLASSIFIER_OBJECTIVES[0]
+            check_choice("objective", objective, CLASSIFIER_OBJECTIVES)
+            check_int("num_classes", inputs.num_classes, minimum=2)
         super().__init__(name=name, tunable=tunable)
-        self.vocabulary_size = vocabulary_size
-        self.max_length = max_length
-        self.num_classes = num_classes
+        self.config = config
+        self.inputs = inputs
         self.objective = objective
-        self.preprocessor = preprocessor
 
-    def build_backbone(self, hp):
-        """Returns the backbone (ids -> features) for the values in `hp`."""
+    # ------------------------------------------------------- the space
+    def search(self, hp):
+        """Declares the searched values on `hp`; returns {name: value} (see the class doc)."""
         raise NotImplementedError
 
-    def task_dropout(self, hp):
-        """Dropout on the backbone features. Every backbone here has its own
-        `dropout` argument (searched as `dropout`), so the head keeps
-        `TextClassifier`'s default: one name, one meaning."""
-        return 0.0
+    def default(self, name, fallback=None):
+        """The config's value of `name` (a field, else a `model_options` entry, else `fallback`)."""
+        if name in _CONFIG_FIELDS:
+            return getattr(self.config, name)
+        return self.config.model_options.get(name, fallback)
 
-    def build_task(self, hp, backbone):
-        from tfcharnlp.models.text_classifier import TextClassifier
+    def choice(self, hp, name, values, fallback=None):
+        """`hp.Choice(name, values)` defaulting to the config's value, which joins the values."""
+        default = self.default(name, fallback)
+        values = list(values)
+        if default not in values:
+            values = sorted([*values, default]) if _all_numbers(values) else [*values, default]
+        return hp.Choice(name, values, default=default)
 
-        return TextClassifier(
-            backbone,
-            num_classes=self.num_classes,
-            preprocessor=self.preprocessor,
-            dropout=self.task_dropout(hp),
-        )
+    def int_range(self, hp, name, low, high):
+        """`hp.Int(name, low, high)` defaulting to the config's value (the range widens to hold it)."""
+        default = self.default(name)
+        return hp.Int(name, min(low, default), max(high, default), default=default)
 
-    def compile_model(self, hp, model):
-        from tfcharnlp.models.compile_classifier import compile_classifier
-
-        # Adam's own default rate is the untuned default.
-        learning_rate = hp.Choice("learning_rate", [3e-4, 1e-3, 3e-3], default=1e-3)
-        # Accuracy and macro F1 both, so either can be the objective.
-        compile_classifier(
-            model, optimizer="adam", learning_rate=learning_rate, num_classes=self.num_classes
-        )
+    # ------------------------------------------------------- the trial
+    def trial_config(self, hp):
+        """The `TrainConfig` of the values in `hp`: fields set, other names in `model_options`."""
+        changes, options = {}, dict(self.config.model_options)
+        for name, value in self.search(hp).items():
+            if name in _CONFIG_FIELDS:
+                changes[name] = value
+            else:
+                options[name] = value
+        return self.config.replace(model_options=options, **changes)
 
     def build(self, hp):
-        backbone = self.build_backbone(hp)
-        model = self.build_task(hp, backbone)
-        self.compile_model(hp, model)
-        return model
+        from tfcharnlp.training.model_setup import build_compiled_model
+
+        return build_compiled_model(self.trial_config(hp), self.inputs)
+
+
+def _all_numbers(values):
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _config_fields():
+    from tfcharnlp.training.train_config import TrainConfig
+
+    return frozenset(field.name for field in dataclasses.fields(TrainConfig))
+
+
+_CONFIG_FIELDS = _config_fields()

@@ -6,7 +6,10 @@ trial's wall time and the process's resident memory as trial metrics (they
 reach the chief's `trial.json` through gRPC too), keeps a backup of the
 oracle state for resuming, and uses the search space defined once by the
 hypermodel with `allow_new_entries=False` / `tune_new_entries=False`, as the
-TFX Tuner component does.
+TFX Tuner component does. Its log is plain lines a file can hold: one when a
+trial starts, one per epoch (`EpochLog`, off a terminal) and one when it
+ends, numbered with the trial ids of `trials.csv` and the summary table;
+KerasTuner's own display (numbered from 1, redrawn) is off.
 """
 
 import gc
@@ -18,7 +21,7 @@ import time
 import keras_tuner
 from keras_tuner.src.engine import tuner_utils
 
-from tfcharnlp.errors import ConfigError
+from tfcharnlp.validation import check_choice, check_int
 from tuning import project_repair, trial_resources
 from tuning import search_space as search_space_lib
 from tuning.choices import DEFAULT_TUNER, OBJECTIVE_DIRECTIONS, TUNERS
@@ -34,11 +37,15 @@ RESOURCE_METRICS = (TRIAL_SECONDS, TRIAL_RSS_MB, TRIAL_PEAK_RSS_MB)
 
 def make_objective(name):
     """`keras_tuner.Objective` for `val_accuracy`, `val_macro_f1` or `val_loss`."""
-    if name not in OBJECTIVE_DIRECTIONS:
-        raise ConfigError(
-            "objective", f"must be one of {sorted(OBJECTIVE_DIRECTIONS)}, got {name!r}"
-        )
+    check_choice("objective", name, tuple(OBJECTIVE_DIRECTIONS))
     return keras_tuner.Objective(name, OBJECTIVE_DIRECTIONS[name])
+
+
+def _format_values(values):
+    shown = {k: v for k, v in values.items() if not k.startswith("tuner/")}
+    return " ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()
+    )
 
 
 def is_worker():
@@ -49,11 +56,20 @@ def is_worker():
 
 
 class _TrialIsolationMixin:
-    """Clears the Keras session around each trial and records its resources."""
+    """Clears the Keras session around each trial, logs it in plain lines, records its resources."""
 
     def run_trial(self, trial, *args, **kwargs):
         import keras
 
+        from tfcharnlp.training import callbacks as callbacks_lib
+
+        prefix = f"trial {trial.trial_id}"
+        print(f"{prefix}: {_format_values(trial.hyperparameters.values)}", flush=True)
+        kwargs["callbacks"] = [
+            *kwargs.get("callbacks", []),
+            *callbacks_lib.progress_callbacks(prefix=f"{prefix} "),
+        ]
+        kwargs["verbose"] = callbacks_lib.progress_verbosity()
         start = time.monotonic()
         try:
             histories = super().run_trial(trial, *args, **kwargs)
@@ -68,6 +84,12 @@ class _TrialIsolationMixin:
         metrics[TRIAL_RSS_MB] = trial_resources.current_rss_mb()
         metrics[TRIAL_PEAK_RSS_MB] = trial_resources.peak_rss_mb()
         self.trial_rss_mb.append(metrics[TRIAL_RSS_MB])
+        objective = self.oracle.objective.name
+        print(
+            f"{prefix}: {objective} {metrics.get(objective, float('nan')):.4f} "
+            f"in {metrics[TRIAL_SECONDS]:.1f} s",
+            flush=True,
+        )
         return {name: float(value) for name, value in metrics.items()}
 
     @property
@@ -107,18 +129,16 @@ class GridSearchTuner(_TrialIsolationMixin, keras_tuner.GridSearch):
     """Grid search with isolated trials."""
 
 
-def select_devices():
-    """Returns `(distribution_strategy or None, dtype policy name)` for this machine.
+def trial_strategy():
+    """The strategy trials run under: `train()`'s, or None when it has one replica.
 
-    Uses tfcharnlp.training's device selection, so training and tuning agree:
-    with GPUs visible each trial runs under its strategy (`MirroredStrategy`
-    over several GPUs) in mixed precision; on CPU no strategy, float32.
+    The dtype policy is not set here: `build_compiled_model` sets it inside
+    every trial (KerasTuner's `clear_session()` resets it before each one).
     """
     from tfcharnlp.training import devices
 
-    if not devices.visible_gpus():
-        return None, devices.configure_precision("float32")
-    return devices.distribution_strategy(), devices.configure_precision("auto")
+    strategy = devices.distribution_strategy()
+    return strategy if strategy.num_replicas_in_sync > 1 else None
 
 
 def build_tuner(
@@ -150,20 +170,17 @@ def build_tuner(
         hyperparameters: the search space; defaults to the one the
             hypermodel declares (`search_space.search_space_of`). New entries
             are rejected, as in TFX.
-        distribution_strategy: `"auto"` (MirroredStrategy on GPUs, mixed
-            precision), `None`, or a `tf.distribute.Strategy`.
+        distribution_strategy: `"auto"` (`trial_strategy()`: MirroredStrategy
+            over several GPUs), `None`, or a `tf.distribute.Strategy`.
     """
-    if tuner not in TUNERS:
-        raise ConfigError("tuner", f"must be one of {TUNERS}, got {tuner!r}")
-    if not isinstance(max_trials, int) or max_trials < 1:
-        raise ConfigError("max_trials", f"must be a positive integer, got {max_trials!r}")
-    if not isinstance(max_epochs, int) or max_epochs < 1:
-        raise ConfigError("epochs", f"must be a positive integer, got {max_epochs!r}")
+    check_choice("tuner", tuner, TUNERS)
+    check_int("max_trials", max_trials, minimum=1)
+    check_int("epochs", max_epochs, minimum=1)
     objective = make_objective(objective or hypermodel.objective)
     if hyperparameters is None:
         hyperparameters = search_space_lib.search_space_of(hypermodel)
     if distribution_strategy == "auto":
-        distribution_strategy, _ = select_devices()
+        distribution_strategy = trial_strategy()
     project_dir = os.path.join(str(directory), project_name)
     if overwrite and os.path.isdir(project_dir):
         shutil.rmtree(project_dir)
@@ -196,6 +213,9 @@ def build_tuner(
     else:
         result = GridSearchTuner(max_trials=max_trials, **common)
     result.max_epochs = max_epochs
+    if not is_worker():
+        # Our per-trial lines replace KerasTuner's display (see the module doc).
+        result.oracle.verbose = 0
     return result
 
 
@@ -222,29 +242,48 @@ def write_hparams_experiment(tuner, log_dir):
         hparams_api.hparams_config(hparams=hparams, metrics=metrics)
 
 
-def search(tuner, train_data, validation_data, *, epochs, patience=2, log_dir=None, verbose=1):
+def search(
+    tuner,
+    train_data,
+    validation_data,
+    *,
+    epochs,
+    patience=2,
+    log_dir=None,
+    class_weight=None,
+    steps_per_epoch=None,
+):
     """Runs `tuner.search` with early stopping and TensorBoard HParams logs.
 
     The datasets are built (and cached) once by the caller and reused by
-    every trial.
+    every trial; `class_weight` and `steps_per_epoch` are the run's, as
+    `train()` fits with them.
     """
     import keras
 
     objective = tuner.oracle.objective
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor=objective.name,
-            mode=objective.direction,
-            patience=patience,
-            restore_best_weights=False,
+    callbacks = []
+    if patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=objective.name,
+                mode=objective.direction,
+                patience=patience,
+                restore_best_weights=False,
+            )
         )
-    ]
     if log_dir is not None:
         # KerasTuner gives each trial its own subfolder and adds the HParams
         # callback when it sees a TensorBoard callback.
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False))
         if not is_worker():
             write_hparams_experiment(tuner, log_dir)
+    fit_kwargs = {}
+    if class_weight:
+        fit_kwargs["class_weight"] = class_weight
+    if steps_per_epoch:
+        train_data = train_data.repeat()
+        fit_kwargs["steps_per_epoch"] = steps_per_epoch
     tuner.search(
         train_data,
         validation_data=validation_data,
@@ -252,6 +291,6 @@ def search(tuner, train_data, validation_data, *, epochs, patience=2, log_dir=No
         callbacks=callbacks,
         # The datasets shuffle themselves; Keras cannot shuffle a tf.data.Dataset.
         shuffle=False,
-        verbose=verbose,
+        **fit_kwargs,
     )
     return tuner

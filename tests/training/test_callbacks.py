@@ -6,6 +6,7 @@ import pytest
 
 from tests.test_case import TestCase
 from tfcharnlp.training.callbacks import (
+    EpochLog,
     build_callbacks,
     has_backup,
     monitor_mode,
@@ -97,13 +98,14 @@ class TestCallbacks(TestCase):
             "TensorBoard",
             "ModelCheckpoint",
             "EarlyStopping",
+            "EpochLog",  # the test's output is not a terminal
         ]
-        assert callbacks[-1].restore_best_weights
+        assert callbacks[-2].restore_best_weights
         tiny_model().fit(x, y, validation_data=(x, y), epochs=2, callbacks=callbacks, verbose=0)
         assert (tmp_path / "checkpoints" / "best.keras").is_file()
         assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
         without = build_callbacks(tmp_path / "b", patience=0, checkpoint=False, backup=False)
-        assert [type(c).__name__ for c in without] == ["CSVLogger", "TensorBoard"]
+        assert [type(c).__name__ for c in without] == ["CSVLogger", "TensorBoard", "EpochLog"]
 
     def test_modes_and_verbosity(self):
         assert monitor_mode("val_loss") == "min"
@@ -116,4 +118,19 @@ class TestCallbacks(TestCase):
 
         assert progress_verbosity(Terminal()) == 1
         with open(__file__) as stream:
-            assert progress_verbosity(stream) == 2
+            assert progress_verbosity(stream) == 0  # EpochLog writes plain lines instead
+
+    def test_epoch_log_writes_one_plain_line_per_epoch(self):
+        import io
+
+        x, y = data()
+        stream = io.StringIO()
+        tiny_model().fit(
+            x, y, validation_data=(x, y), epochs=3, verbose=0,
+            callbacks=[EpochLog("trial 7 ", stream=stream)],
+        )  # fmt: skip
+        lines = stream.getvalue().splitlines()
+        assert len(lines) == 3
+        assert lines[0].startswith("trial 7 epoch 1/3: loss ")
+        assert "val_accuracy" in lines[2] and lines[2].endswith(" s)")
+        assert "\r" not in stream.getvalue() and "\x1b" not in stream.getvalue()

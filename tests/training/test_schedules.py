@@ -48,18 +48,25 @@ class TestSchedules(TestCase):
 
     def test_schedules_from_config(self):
         base = {"data": {"path": "x"}, "learning_rate": 0.01, "epochs": 4}
-        config = TrainConfig.from_dict({**base, "schedule": "step", "decay_epochs": 2})
+
+        def resolved(values):
+            # The schedule reads a resolved config (the recipe's decay_rate 0.5 here).
+            return TrainConfig.from_dict(values).resolve()
+
+        config = resolved({**base, "schedule": "step", "decay_epochs": 2})
         self.assertAllClose(values(make_schedule(config, 10), [19, 20]), [0.01, 0.005])
-        config = TrainConfig.from_dict(
+        config = resolved(
             {**base, "schedule": "cyclic", "max_learning_rate": 0.02, "cycle_epochs": 1}
         )
         self.assertAllClose(values(make_schedule(config, 10), [0, 10, 20]), [0.01, 0.02, 0.01])
-        config = TrainConfig.from_dict({**base, "schedule": "cosine", "min_learning_rate": 0.001})
+        config = resolved({**base, "schedule": "cosine", "min_learning_rate": 0.001})
         self.assertAllClose(values(make_schedule(config, 10), [0, 20, 40]), [0.01, 0.0055, 0.001])
-        assert make_schedule(TrainConfig.from_dict(base), 10) == 0.01
+        assert make_schedule(resolved(base), 10) == 0.01
 
     def test_optimizers_from_config(self):
-        config = TrainConfig.from_dict({"data": {"path": "x"}, "optimizer": "sgd", "momentum": 0.7})
+        config = TrainConfig.from_dict(
+            {"data": {"path": "x"}, "optimizer": "sgd", "momentum": 0.7}
+        ).resolve()
         optimizer = make_optimizer(config, 10)
         assert isinstance(optimizer, keras.optimizers.SGD)
         assert optimizer.momentum == 0.7

@@ -1,9 +1,11 @@
+import dataclasses
 import json
 
 import pytest
 
 from tests.test_case import TestCase
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.models import families
 from tfcharnlp.training.train_config import TrainConfig
 
 BASE = {"data": {"path": "train.csv", "label_column": "label"}}
@@ -18,9 +20,12 @@ class TestTrainConfig(TestCase):
         assert config.epochs == 4
         assert config.schedule == "cosine"
         assert config.data["label_column"] == "label"
-        # Fields the file leaves out keep their defaults.
-        assert config.batch_size == 128
-        assert config.max_length == 1014
+        # Recipe fields the file leaves out stay unset; the family's recipe fills them.
+        assert config.batch_size is None and config.max_length is None
+        resolved = config.resolve()
+        assert resolved.batch_size == 128
+        assert resolved.max_length == 1014
+        assert resolved.epochs == 4  # the file's value wins over the recipe's
 
     def test_yaml_file(self, tmp_path):
         path = tmp_path / "run.yaml"
@@ -79,6 +84,13 @@ class TestTrainConfig(TestCase):
             ({"word_split": "spaces"}, "word_split"),
             ({"word_vectors": "glove.txt"}, "word_vectors"),  # needs tokenizer 'word'
             ({"tokenizer": "word", "family": "char_cnn", "word_vectors": "v.txt"}, "word_vectors"),
+            ({"tokenizer": "word", "family": "char_cnn"}, "tokenizer"),
+            ({"recipe": "paper", "family": "lstm"}, "recipe"),
+            ({"hidden_units": 64}, "hidden_units"),  # char_cnn has no recurrent layer
+            ({"family": "lstm", "seq_length": 50}, "seq_length"),  # a language-model field
+            ({"max_length": 64}, "max_length"),  # too short for char_cnn's convolutions
+            ({"batch_size": 0}, "batch_size"),
+            ({"momentum": 1.0}, "momentum"),
         ],
     )
     def test_validation_names_the_field(self, overrides, field):
@@ -97,7 +109,7 @@ class TestTrainConfig(TestCase):
 
 
 def test_shuffle_buffer_defaults_to_the_whole_training_set():
-    from tfcharnlp.training.trainer import shuffle_buffer_size
+    from tfcharnlp.training.run_data import shuffle_buffer_size
 
     config = TrainConfig.from_dict(BASE)
     assert shuffle_buffer_size(config, 25000) == 25000
@@ -105,3 +117,70 @@ def test_shuffle_buffer_defaults_to_the_whole_training_set():
     with pytest.raises(ConfigError) as raised:
         config.replace(shuffle_buffer=0)
     assert raised.value.field == "shuffle_buffer"
+
+
+class TestRecipes(TestCase):
+    def test_unset_fields_take_the_family_recipe(self):
+        for family in families.FAMILY_NAMES:
+            config = TrainConfig.from_dict({**BASE, "family": family})
+            resolved = config.resolve()
+            recipe = families.get_family(family).recipe()
+            for field, value in recipe.items():
+                assert getattr(resolved, field) == value, (family, field)
+            assert resolved.resolve() == resolved  # idempotent
+
+    def test_flags_and_files_override_the_recipe(self):
+        config = TrainConfig.from_dict({**BASE, "recipe": "paper", "learning_rate": 0.05})
+        resolved = config.resolve()
+        assert resolved.optimizer == "sgd" and resolved.schedule == "step"  # the paper's
+        assert resolved.decay_rate == 0.5 and resolved.decay_epochs == 3.0
+        assert resolved.learning_rate == 0.05  # the config's own value wins
+        assert resolved.recipe == "paper"
+
+    def test_model_options_merge_over_the_recipe(self, monkeypatch):
+        family = families.get_family("lstm")
+        recipes = {"default": {**family.recipes["default"], "model_options": {"a": 1, "b": 2}}}
+        monkeypatch.setitem(families.FAMILIES, "lstm", dataclasses.replace(family, recipes=recipes))
+        config = TrainConfig.from_dict({**BASE, "family": "lstm", "model_options": {"b": 3}})
+        assert config.resolve().model_options == {"a": 1, "b": 3}
+
+    def test_word_vectors_decide_an_unset_embedding_width(self):
+        config = TrainConfig.from_dict(
+            {**BASE, "family": "lstm", "tokenizer": "word", "word_vectors": "glove.txt"}
+        )
+        assert config.resolve().embedding_dim is None
+        assert config.resolve().hidden_units == 128
+
+    def test_every_recipe_of_a_family_sets_the_same_known_fields(self):
+        for name, family in families.FAMILIES.items():
+            assert families.DEFAULT_RECIPE in family.recipes, name
+            for recipe_name, values in family.recipes.items():
+                assert set(values) == set(family.fields), (name, recipe_name)
+                assert set(values) <= set(families.RECIPE_FIELDS), (name, recipe_name)
+            # Every recipe resolves to a valid config.
+            for recipe_name in family.recipes:
+                TrainConfig.from_dict({**BASE, "family": name, "recipe": recipe_name}).resolve()
+
+    def test_recipe_fields_default_to_unset(self):
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+        for field in families.RECIPE_FIELDS:
+            if field != "model_options":
+                assert defaults[field] is None, field
+
+    def test_the_paper_recipe_is_zhang_et_al(self):
+        paper = families.get_family("char_cnn").recipe("paper")
+        assert paper == {
+            "max_length": 1014,
+            "embedding_dim": None,
+            "dropout": 0.5,
+            "model_options": {},
+            "optimizer": "sgd",
+            "learning_rate": 0.01,
+            "momentum": 0.9,
+            "schedule": "step",
+            "decay_rate": 0.5,
+            "decay_epochs": 3.0,
+            "batch_size": 128,
+            "epochs": 10,
+            "patience": 3,
+        }

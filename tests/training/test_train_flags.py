@@ -34,7 +34,8 @@ class TestTrainFlags(TestCase):
         config = parse(["--preset", "sms_spam", "--family", "cnn_lstm", "--variant", "parallel"])
         assert config.data == {"preset": "sms_spam"}
         assert config.variant == "parallel"
-        assert config.epochs == 10
+        assert config.epochs is None  # unset: the family recipe's 10 when resolved
+        assert config.resolve().epochs == 10
 
     def test_path_replaces_a_file_preset(self, tmp_path):
         path = tmp_path / "run.json"
@@ -91,6 +92,21 @@ class TestTrainFlags(TestCase):
         assert raised.value.field == "data.path"
         with pytest.raises(SystemExit):
             parse(["--preset", "trec", "--family", "transformer"])
+
+
+def test_recipe_flag_and_help_show_each_family_recipe(capsys):
+    config = parse(["--preset", "trec", "--recipe", "paper", "--momentum", "0.5"])
+    resolved = config.resolve()
+    assert (resolved.optimizer, resolved.learning_rate, resolved.momentum) == ("sgd", 0.01, 0.5)
+    from tfcharnlp import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "char_cnn --recipe paper: max_length=1014" in text
+    assert "optimizer=sgd learning_rate=0.01" in text
+    # A recipe field's help names each family's default.
+    assert "the family recipe's, char_gru 100" in text.replace("\n", " ").replace("  ", " ")
 
 
 def test_parser_builds_without_tensorflow():

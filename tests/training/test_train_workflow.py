@@ -10,9 +10,10 @@ from tests.test_case import TestCase
 from tfcharnlp import cli
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.training.callbacks import has_backup
+from tfcharnlp.training.evaluate import evaluate_folder
 from tfcharnlp.training.model_folder import load_classifier
 from tfcharnlp.training.train_config import TrainConfig
-from tfcharnlp.training.trainer import evaluate_folder, train
+from tfcharnlp.training.trainer import train
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A CharCNN with the paper's layer structure but few units: seconds per epoch on a CPU.
@@ -83,6 +84,13 @@ class TestTrainWorkflow(TestCase):
         saved = json.loads((folder / "train_config.json").read_text())
         assert saved["epochs"] == 1 and saved["batch_size"] == 32  # flags won over the file
         assert saved["schedule"] == "step"  # the file's value survived
+        # Unset fields are recorded with the family recipe's values the run used.
+        assert (saved["recipe"], saved["optimizer"], saved["learning_rate"]) == (
+            "default",
+            "adam",
+            0.001,
+        )
+        assert saved["max_length"] == 128 and saved["dropout"] == 0.5
         assert saved["model_options"] == {"filters": 8, "dense_units": 16}
         with open(folder / "history.csv") as stream:
             rows = list(csv.DictReader(stream))

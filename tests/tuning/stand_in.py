@@ -1,28 +1,38 @@
 """A tiny stand-in hypermodel and data, so the tuner machinery is tested in seconds."""
 
 import keras
+import keras_tuner
 import numpy as np
 
-from tuning.text_hypermodel import TextHyperModel
 
-
-class TinyHyperModel(TextHyperModel):
+class TinyHyperModel(keras_tuner.HyperModel):
     """Embedding + average pooling; searched: embedding_dim, dropout, learning_rate."""
 
-    family = "tiny"
+    objective = "val_accuracy"
 
-    def build_backbone(self, hp):
+    def __init__(self, vocabulary_size=20, max_length=16, num_classes=2):
+        super().__init__()
+        self.vocabulary_size = vocabulary_size
+        self.max_length = max_length
+        self.num_classes = num_classes
+
+    def build_features(self, hp, inputs):
         embedding_dim = hp.Choice("embedding_dim", [4, 8], default=8)
-        inputs = keras.Input((self.max_length,), dtype="int32")
         x = keras.layers.Embedding(self.vocabulary_size, embedding_dim)(inputs)
-        x = keras.layers.GlobalAveragePooling1D()(x)
-        return keras.Model(inputs, x)
+        return keras.layers.GlobalAveragePooling1D()(x)
 
-    def build_task(self, hp, backbone):
-        dropout = hp.Choice("dropout", [0.0, 0.5], default=0.5)
+    def build(self, hp):
         inputs = keras.Input((self.max_length,), dtype="int32")
-        x = keras.layers.Dropout(dropout)(backbone(inputs))
-        return keras.Model(inputs, keras.layers.Dense(self.num_classes)(x))
+        x = self.build_features(hp, inputs)
+        x = keras.layers.Dropout(hp.Choice("dropout", [0.0, 0.5], default=0.5))(x)
+        model = keras.Model(inputs, keras.layers.Dense(self.num_classes)(x))
+        learning_rate = hp.Choice("learning_rate", [3e-4, 1e-3, 3e-3], default=1e-3)
+        model.compile(
+            keras.optimizers.Adam(learning_rate),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        return model
 
 
 def tiny_data(rows=200, max_length=16, vocabulary_size=20, batch_size=32, seed=0):

@@ -4,48 +4,60 @@ import keras_tuner
 
 from tests.test_case import TestCase
 from tfcharnlp.constants import SAVED_MODEL_FILE, TRAINING_CONFIG_ASSET
-from tfcharnlp.data import DataConfig
+from tfcharnlp.export.export_model import export_trained
+from tfcharnlp.training.run_data import read_language_model_data
+from tfcharnlp.training.train_config import TrainConfig
 from tuning import handoff, search_space
-from tuning.char_gru_hypermodel import CharGRUHyperModel
-from tuning.tuning_data import prepare_language_model_data
 
 TEXT = "to be, or not to be, that is the question:\nwhether 'tis nobler in the mind to suffer\n" * 8
 
 
-class TestGeneratorHandoff(TestCase):
-    def test_retrain_on_all_text_and_export_the_generator(self, tmp_path):
+class TestHandoff(TestCase):
+    def test_the_best_values_retrain_through_train_and_export(self, tmp_path):
         path = tmp_path / "play.txt"
         path.write_text(TEXT)
-        data = prepare_language_model_data(
-            DataConfig(path=str(path), format="text", label_column=None, validation_split=0.2),
-            seq_length=12,
-            batch_size=8,
-            max_length=48,
-        )
-        assert data.is_language_model
-        # The held-out tail is the last 20% of the text, and retraining uses both parts.
-        assert data.train_texts + data.validation_texts == TEXT
-        hypermodel = CharGRUHyperModel(vocabulary_size=data.vocabulary_size, sequence_length=12)
+        config = TrainConfig.from_dict(
+            {
+                "data": {"path": str(path), "format": "text", "validation_split": 0.2},
+                "family": "char_gru",
+                "seq_length": 12,
+                "batch_size": 8,
+                "embedding_dim": 8,
+                "hidden_units": 16,
+                "num_layers": 1,
+                "dropout": 0.0,
+                "epochs": 1,
+                "sample_length": 10,
+                "output_dir": str(tmp_path / "runs"),
+                "model_name": "bard",
+            }
+        ).resolve()
+        data = read_language_model_data(config)
+        hypermodel = search_space.get_hypermodel(config, data.inputs)
         hp = keras_tuner.HyperParameters.from_config(
             search_space.search_space_of(hypermodel).get_config()
         )
-        hp.values.update(embedding_dim=32, hidden_units=128, num_layers=1)
+        hp.values.update(embedding_dim=32, hidden_units=128, cell="lstm")
         best_path = tmp_path / "best_hyperparameters.json"
         search_space.save_hyperparameters(hp, best_path)
 
-        version = handoff.retrain_and_export(
-            family="char_gru",
-            data=data,
-            hypermodel=hypermodel,
-            best_hyperparameters_path=best_path,
-            epochs=1,
-            export_base=tmp_path / "models",
-            model_name="bard",
-        )
+        retrain = handoff.best_config(hypermodel, best_path, epochs=2)
+        assert (retrain.hidden_units, retrain.embedding_dim, retrain.cell) == (128, 32, "lstm")
+        assert retrain.epochs == 2 and retrain.seq_length == 12  # the rest is the run's config
+
+        result = handoff.retrain_best(hypermodel, best_path, epochs=1)
+        # `train()`'s whole path: model folder, report, sample, the recorded config.
+        folder = tmp_path / "runs" / "bard"
+        assert result.model_dir == folder
+        for name in ("model.keras", "train_config.json", "report.json", "sample.txt"):
+            assert (folder / name).is_file(), name
+        recorded = json.loads((folder / "train_config.json").read_text())
+        assert (recorded["hidden_units"], recorded["cell"]) == (128, "lstm")
+        assert result.model.backbone.hidden_units == 128
+        assert result.model.backbone.cell == "lstm"
+
+        version = export_trained(result, base=tmp_path / "models", extra_config={"tuned_by": "t"})
         assert version == tmp_path / "models" / "bard" / "1"
         assert (version / SAVED_MODEL_FILE).is_file()
-        config = json.loads((version / "assets" / TRAINING_CONFIG_ASSET).read_text())
-        assert config["hyperparameters"]["hidden_units"] == 128
-        assert config["trained_on"] == "train+validation"
-        # The hypermodel is left as it was (no preprocessor kept from the hand-off).
-        assert hypermodel.preprocessor is None
+        exported = json.loads((version / "assets" / TRAINING_CONFIG_ASSET).read_text())
+        assert exported["hidden_units"] == 128 and exported["tuned_by"] == "t"

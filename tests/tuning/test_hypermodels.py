@@ -4,12 +4,18 @@ import numpy as np
 import pytest
 
 from tests.test_case import TestCase
+from tfcharnlp.errors import ConfigError
+from tfcharnlp.models import families
+from tfcharnlp.training.model_setup import ModelInputs, build_model
+from tfcharnlp.training.train_config import TrainConfig
 from tuning import search_space
 from tuning.char_cnn_hypermodel import CharCNNHyperModel
 from tuning.char_gru_hypermodel import CharGRUHyperModel
 from tuning.cnn_lstm_hypermodel import CNNLSTMHyperModel
 from tuning.lstm_hypermodel import LSTMHyperModel
 from tuning.multi_width_cnn_hypermodel import MultiWidthCNNHyperModel
+
+DATA = {"path": "train.csv"}
 
 # The untuned defaults of every family: changing one is a visible decision.
 DEFAULT_VALUES = {
@@ -18,7 +24,7 @@ DEFAULT_VALUES = {
         "kernel_sizes": "3,4,5",
         "embedding_dim": 16,
         "filters": 100,
-        "dropout": 0.0,
+        "dropout": 0.5,
         "learning_rate": 1e-3,
     },
     "lstm": {
@@ -26,7 +32,7 @@ DEFAULT_VALUES = {
         "hidden_units": 128,
         "num_layers": 1,
         "bidirectional": False,
-        "dropout": 0.0,
+        "dropout": 0.5,
         "learning_rate": 1e-3,
     },
     "cnn_lstm": {
@@ -36,7 +42,7 @@ DEFAULT_VALUES = {
         "kernel_size": 5,
         "hidden_units": 128,
         "bidirectional": False,
-        "dropout": 0.0,
+        "dropout": 0.5,
         "learning_rate": 1e-3,
     },
     "char_gru": {
@@ -44,62 +50,97 @@ DEFAULT_VALUES = {
         "hidden_units": 256,
         "num_layers": 2,
         "cell": "gru",
-        "dropout": 0.0,
+        "dropout": 0.5,
         "learning_rate": 1e-3,
     },
 }
 
 
+def config(family="lstm", **fields):
+    return TrainConfig.from_dict({"data": DATA, "family": family, **fields})
+
+
+def inputs(num_classes=3, vocabulary_size=30):
+    return ModelInputs(vocabulary_size=vocabulary_size, num_classes=num_classes)
+
+
 class TestHypermodels(TestCase):
+    def test_every_family_has_a_hypermodel(self):
+        for family in families.FAMILY_NAMES:
+            assert search_space.hypermodel_class(family).family == family
+
     @pytest.mark.parametrize("family", sorted(DEFAULT_VALUES))
     def test_default_values_are_pinned(self, family):
         hp = search_space.search_space(family)
         assert hp.values == DEFAULT_VALUES[family]
         assert [p.name for p in hp.space] == list(DEFAULT_VALUES[family])
 
-    def test_defaults_match_the_backbone_constructor(self):
-        # The default trial is the untuned model: the hp defaults are the
-        # backbone's own constructor defaults.
-        import inspect
+    @pytest.mark.parametrize("family", sorted(DEFAULT_VALUES))
+    def test_defaults_are_the_recipe_values(self, family):
+        # Where a searched value is a recipe field, its default is the recipe's.
+        recipe = families.get_family(family).recipe()
+        hp = search_space.search_space(family)
+        overlap = set(hp.values) & set(recipe)
+        assert {"dropout", "learning_rate"} <= overlap
+        for name in overlap:
+            assert hp.values[name] == recipe[name], name
 
-        from tfcharnlp.models.cnn_lstm_backbone import CNNLSTMBackbone
-        from tfcharnlp.models.lstm_backbone import LSTMBackbone
-        from tfcharnlp.models.multi_width_cnn_backbone import MultiWidthCNNBackbone
-
-        for family, cls in (
-            ("lstm", LSTMBackbone),
-            ("cnn_lstm", CNNLSTMBackbone),
-            ("multi_width_cnn", MultiWidthCNNBackbone),
-        ):
-            defaults = inspect.signature(cls).parameters
-            for name, value in DEFAULT_VALUES[family].items():
-                if name in ("learning_rate", "kernel_sizes"):
-                    continue
-                assert defaults[name].default == value, (family, name)
+    def test_another_recipe_moves_the_defaults_and_joins_the_choices(self):
+        hp = search_space.search_space("char_cnn", recipe="paper")
+        assert hp.values["learning_rate"] == 0.01
+        (learning_rate,) = [p for p in hp.space if p.name == "learning_rate"]
+        assert 0.01 in learning_rate.values and 1e-3 in learning_rate.values
+        # A flag's value is the default the same way.
+        hp = search_space.search_space("lstm", hidden_units=48, num_layers=3)
+        assert hp.values["hidden_units"] == 48 and hp.values["num_layers"] == 3
 
     @pytest.mark.parametrize("family", ["multi_width_cnn", "lstm", "cnn_lstm"])
-    def test_built_classifier_predicts_logits(self, family):
-        hypermodel = search_space.get_hypermodel(
-            family, vocabulary_size=30, max_length=24, num_classes=3
-        )
-        model = hypermodel.build(keras_tuner.HyperParameters())
+    def test_trial_model_is_the_model_train_builds(self, family):
+        hypermodel = search_space.get_hypermodel(config(family, max_length=24), inputs())
+        hp = keras_tuner.HyperParameters()
+        model = hypermodel.build(hp)
         ids = np.random.randint(0, 30, size=(2, 24)).astype("int32")
         assert tuple(model(ids).shape) == (2, 3)
         assert model.optimizer.learning_rate.numpy() == pytest.approx(1e-3)
         assert {m.name for m in model.metrics} >= {"loss", "compile_metrics"}
+        # `train()` builds from the trial's config through the same function.
+        trained = build_model(hypermodel.trial_config(hp), inputs())
+
+        def architecture(m):
+            return {k: v for k, v in m.backbone.get_config().items() if k != "name"}
+
+        assert architecture(trained) == architecture(model)
+        assert trained.count_params() == model.count_params()
+        assert trained.get_config()["dropout"] == model.get_config()["dropout"] == 0.5
+        keras.backend.clear_session()
+
+    def test_trials_use_the_recipe_optimizer_and_schedule(self):
+        from tfcharnlp.training.step_decay import StepDecay
+
+        hypermodel = CharCNNHyperModel(
+            config("char_cnn", recipe="paper", max_length=128),
+            ModelInputs(vocabulary_size=30, num_classes=2, steps_per_epoch=10),
+        )
+        model = hypermodel.build(keras_tuner.HyperParameters())
+        assert isinstance(model.optimizer, keras.optimizers.SGD)
+        assert isinstance(model.optimizer.learning_rate, StepDecay) or isinstance(
+            model.optimizer._learning_rate, StepDecay
+        )
         keras.backend.clear_session()
 
     def test_char_cnn_builds_with_searched_width(self):
         hp = keras_tuner.HyperParameters()
         hp.Fixed("filters", 64)
         hp.Fixed("dense_units", 256)
-        model = CharCNNHyperModel(vocabulary_size=30, max_length=128, num_classes=2).build(hp)
+        hypermodel = CharCNNHyperModel(config("char_cnn", max_length=128), inputs(2))
+        model = hypermodel.build(hp)
         ids = np.random.randint(0, 30, size=(2, 128)).astype("int32")
         assert tuple(model(ids).shape) == (2, 2)
         assert model.backbone.get_config()["filters"] == 64
+        assert hypermodel.trial_config(hp).model_options == {"filters": 64, "dense_units": 256}
 
     def test_cnn_lstm_builds_each_variant(self):
-        hypermodel = CNNLSTMHyperModel(vocabulary_size=20, max_length=16, num_classes=2)
+        hypermodel = CNNLSTMHyperModel(config("cnn_lstm", max_length=16), inputs(2, 20))
         for variant in ("sequential", "concatenated", "parallel", "attention"):
             hp = keras_tuner.HyperParameters()
             hp.Fixed("variant", variant)
@@ -111,44 +152,39 @@ class TestHypermodels(TestCase):
             keras.backend.clear_session()
 
     def test_generator_builds_a_language_model(self):
-        model = CharGRUHyperModel(vocabulary_size=20, sequence_length=12).build(
-            keras_tuner.HyperParameters()
+        hypermodel = CharGRUHyperModel(
+            config("char_gru", hidden_units=16, num_layers=1), ModelInputs(vocabulary_size=20)
         )
+        model = hypermodel.build(keras_tuner.HyperParameters())
         ids = np.random.randint(0, 20, size=(2, 12)).astype("int32")
         assert tuple(model(ids).shape) == (2, 12, 20)
+        assert hypermodel.objective == "val_loss"
 
     @pytest.mark.parametrize(
-        "cls, kwargs, received",
+        "cls, family, fields, model_inputs, field",
         [
-            (CharCNNHyperModel, {"vocabulary_size": 0}, "vocabulary_size=0"),
-            (CharCNNHyperModel, {"vocabulary_size": 2}, "vocabulary_size=2"),
-            (CharCNNHyperModel, {"max_length": 64}, "max_length=64"),
-            (CharCNNHyperModel, {"num_classes": 1}, "num_classes=1"),
-            (CharCNNHyperModel, {"size": "huge"}, "size='huge'"),
-            (CharCNNHyperModel, {"input_encoding": "bits"}, "input_encoding='bits'"),
-            (CharCNNHyperModel, {"objective": "accuracy"}, "objective='accuracy'"),
-            (LSTMHyperModel, {"max_length": 1.5}, "max_length=1.5"),
-            (LSTMHyperModel, {"num_classes": True}, "num_classes=True"),
-            (MultiWidthCNNHyperModel, {"max_length": 4}, "max_length=4"),
-            (CNNLSTMHyperModel, {"variants": ("serial",)}, "variants=('serial',)"),
-            (CNNLSTMHyperModel, {"variants": ()}, "variants=()"),
+            (CharCNNHyperModel, "char_cnn", {}, inputs(vocabulary_size=2), "vocabulary_size"),
+            (CharCNNHyperModel, "char_cnn", {}, inputs(num_classes=1), "num_classes"),
+            (CharCNNHyperModel, "lstm", {}, inputs(), "family"),
+            (LSTMHyperModel, "lstm", {}, inputs(num_classes=None), "num_classes"),
+            (MultiWidthCNNHyperModel, "multi_width_cnn", {}, inputs(vocabulary_size=1.5), "vocabulary_size"),
         ],
-    )
-    def test_constructor_rejects_bad_structure(self, cls, kwargs, received):
-        arguments = {"vocabulary_size": 30, "max_length": 128, "num_classes": 2, **kwargs}
-        with pytest.raises(ValueError) as info:
-            cls(**arguments)
-        assert f"Received: {received}" in str(info.value)
+    )  # fmt: skip
+    def test_constructor_rejects_bad_structure(self, cls, family, fields, model_inputs, field):
+        with pytest.raises(ConfigError) as info:
+            cls(config(family, **fields), model_inputs)
+        assert info.value.field == field
 
-    def test_generator_constructor_rejects_bad_structure(self):
-        with pytest.raises(ValueError, match="sequence_length=0"):
-            CharGRUHyperModel(vocabulary_size=20, sequence_length=0)
-        with pytest.raises(ValueError, match="vocabulary_size=2"):
-            CharGRUHyperModel(vocabulary_size=2, sequence_length=8)
+    def test_objectives_follow_the_task(self):
+        with pytest.raises(ConfigError, match="objective"):
+            LSTMHyperModel(config(), inputs(), objective="accuracy")
+        with pytest.raises(ConfigError, match="objective"):
+            CharGRUHyperModel(config("char_gru"), ModelInputs(20), objective="val_accuracy")
+        assert LSTMHyperModel(config(), inputs(), objective="val_macro_f1").objective == (
+            "val_macro_f1"
+        )
 
     def test_unknown_family_names_the_field(self):
-        from tfcharnlp.errors import ConfigError
-
         with pytest.raises(ConfigError, match="family"):
             search_space.search_space("transformer")
 
@@ -164,13 +200,14 @@ class TestSharedSpace(TestCase):
         loaded = search_space.load_hyperparameters(path)
         assert loaded.values == hp.values
         assert loaded.get_config() == hp.get_config()
-        model = LSTMHyperModel(vocabulary_size=20, max_length=16, num_classes=2).build(loaded)
+        hypermodel = LSTMHyperModel(config(max_length=16), inputs(2, 20))
+        model = hypermodel.build(loaded)
         assert model.backbone.get_config()["hidden_units"] == 64
         assert model.backbone.get_config()["bidirectional"] is True
+        retrain = hypermodel.trial_config(loaded)
+        assert (retrain.hidden_units, retrain.bidirectional) == (64, True)
 
     def test_unreadable_best_hyperparameters_name_the_file(self, tmp_path):
-        from tfcharnlp.errors import ConfigError
-
         path = tmp_path / "best_hyperparameters.json"
         path.write_text("{not json")
         with pytest.raises(ConfigError, match="best_hyperparameters"):

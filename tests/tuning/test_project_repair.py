@@ -23,7 +23,7 @@ def _run(tmp_path, max_trials, ran):
 
     tuner.run_trial = spy
     data = tiny_data()
-    tuner_factory.search(tuner, data, data, epochs=1, verbose=0)
+    tuner_factory.search(tuner, data, data, epochs=1)
     return tuner
 
 

@@ -37,7 +37,7 @@ class TestTunerFactory(TestCase):
         )
         data = tiny_data()
         log_dir = tmp_path / "p" / "tensorboard"
-        tuner_factory.search(tuner, data, data, epochs=1, log_dir=log_dir, verbose=0)
+        tuner_factory.search(tuner, data, data, epochs=1, log_dir=log_dir)
         written = results.write_results(tuner)
 
         with open(written.best_hyperparameters) as f:
@@ -84,7 +84,7 @@ class TestTunerFactory(TestCase):
             hyperband_factor=2,
         )
         data = tiny_data(rows=64)
-        tuner_factory.search(tuner, data, data, epochs=2, verbose=0)
+        tuner_factory.search(tuner, data, data, epochs=2)
         records = results.trial_records(tuner.oracle)
         assert len(records) == 4
         assert all(r.status == "COMPLETED" for r in records)
@@ -100,9 +100,9 @@ class TestTunerFactory(TestCase):
         space = search_space.search_space_of(tiny_hypermodel())
 
         class Grown(TinyHyperModel):
-            def build_backbone(self, hp):
+            def build_features(self, hp, inputs):
                 hp.Int("extra_units", 1, 4, default=2)
-                return super().build_backbone(hp)
+                return super().build_features(hp, inputs)
 
         grown = Grown(vocabulary_size=20, max_length=16, num_classes=2)
         with pytest.raises(RuntimeError, match="allow_new_entries"):
@@ -152,34 +152,40 @@ class TestTunerFactory(TestCase):
             )
 
 
-class TestDevices(TestCase):
-    def test_cpu_uses_no_strategy_and_float32(self):
-        strategy, policy = tuner_factory.select_devices()
-        assert strategy is None
-        assert policy == "float32"
-
-    def test_gpus_use_mirrored_strategy_and_mixed_precision(self, monkeypatch):
-        import keras
-        import tensorflow as tf
-
-        from tfcharnlp.training import devices
-
-        fake_gpus = [
-            tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU"),
-            tf.config.PhysicalDevice("/physical_device:GPU:1", "GPU"),
+class TestTrialLog(TestCase):
+    def test_one_plain_line_per_trial_and_epoch_numbered_as_the_table(self, tmp_path, capsys):
+        tuner = tuner_factory.build_tuner(
+            tiny_hypermodel(),
+            "random",
+            directory=tmp_path,
+            project_name="p",
+            max_trials=2,
+            max_epochs=2,
+        )
+        data = tiny_data(rows=64)
+        capsys.readouterr()
+        tuner_factory.search(tuner, data, data, epochs=2, patience=0)
+        out = capsys.readouterr().out
+        lines = out.splitlines()
+        assert "\r" not in out and "\x1b" not in out
+        assert [line.split(":")[0] for line in lines] == [
+            "trial 0",
+            "trial 0 epoch 1/2",
+            "trial 0 epoch 2/2",
+            "trial 0",
+            "trial 1",
+            "trial 1 epoch 1/2",
+            "trial 1 epoch 2/2",
+            "trial 1",
         ]
-        made = []
+        assert lines[0].startswith("trial 0: embedding_dim=")
+        assert lines[3].startswith("trial 0: val_accuracy ")
+        records = results.trial_records(tuner.oracle)
+        assert [r.trial_id for r in records] == ["0", "1"]
+        table = results.summary_table(records, "val_accuracy", "max", ["embedding_dim"])
+        assert sorted(row.split()[0] for row in table.splitlines()[2:]) == ["0", "1"]
 
-        class FakeMirroredStrategy:
-            def __init__(self, *args, **kwargs):
-                made.append(args)
 
-        monkeypatch.setattr(devices, "visible_gpus", lambda: fake_gpus)
-        monkeypatch.setattr(tf.distribute, "MirroredStrategy", FakeMirroredStrategy)
-        try:
-            strategy, policy = tuner_factory.select_devices()
-            assert isinstance(strategy, FakeMirroredStrategy)
-            assert policy == "mixed_float16"
-            assert keras.mixed_precision.global_policy().name == "mixed_float16"
-        finally:
-            keras.mixed_precision.set_global_policy("float32")
+class TestDevices(TestCase):
+    def test_cpu_trials_run_without_a_strategy(self):
+        assert tuner_factory.trial_strategy() is None

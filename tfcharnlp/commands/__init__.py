@@ -14,7 +14,6 @@ SUBCOMMAND_MODULES = (
     "tfcharnlp.commands.generate_command",
     "tfcharnlp.commands.export_command",
     "tfcharnlp.commands.inspect_command",
-    "tfcharnlp.commands.demo_command",
 )
 
 

@@ -7,14 +7,22 @@ import shlex
 from tfcharnlp.alphabets import ALPHABETS, ZHANG_ALPHABET, describe_alphabets
 from tfcharnlp.char_modes import CHAR_MODES
 from tfcharnlp.data.arguments import add_data_arguments
+from tfcharnlp.models import families
 from tfcharnlp.training.train_config import NORMALIZE_STEPS, TrainConfig
 
 logger = logging.getLogger(__name__)
 
 
 def _train_default(name):
-    """A `TrainConfig` field's default: `data` reports on what `train` would use."""
-    field = {f.name: f for f in dataclasses.fields(TrainConfig)}[name]
+    """A `TrainConfig` field's default: `data` reports on what `train` would use.
+
+    A recipe field (unset in `TrainConfig`) takes the default family's recipe value.
+    """
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    field = fields[name]
+    if name in families.RECIPE_FIELDS:
+        family = families.get_family(fields["family"].default)
+        return family.recipe().get(name)
     if field.default_factory is not dataclasses.MISSING:
         return field.default_factory()
     return field.default

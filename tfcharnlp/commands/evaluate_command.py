@@ -32,8 +32,12 @@ _DATA_OPTIONS = ("split", "data_format", "text_columns", "label_column", "max_ro
 def run(args):
     from tfcharnlp.data.arguments import data_config_from_args
     from tfcharnlp.errors import ConfigError
-    from tfcharnlp.training.model_folder import load_classifier, resolve_model_path
-    from tfcharnlp.training.trainer import evaluate_folder
+    from tfcharnlp.training.evaluate import evaluate_folder
+    from tfcharnlp.training.model_folder import (
+        EVALUATION_DIR,
+        load_classifier,
+        resolve_model_path,
+    )
 
     _, path = resolve_model_path(args.model_dir)
     classifier = load_classifier(path)
@@ -48,7 +52,7 @@ def run(args):
             raise ConfigError(
                 "path", f"data options {given} need a source: give --preset or --path"
             )
-    output = pathlib.Path(args.output) if args.output else pathlib.Path(path) / "evaluation"
+    output = pathlib.Path(args.output) if args.output else pathlib.Path(path) / EVALUATION_DIR
     split = f"{data.path}" if data is not None else None
     report = evaluate_folder(classifier, path, data, split, output, batch_size=args.batch_size)
     print(report.to_text(), end="")

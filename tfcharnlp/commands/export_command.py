@@ -39,12 +39,12 @@ def run(args):
     from tfcharnlp.errors import ConfigError
     from tfcharnlp.export import export_model
     from tfcharnlp.export.export_model import is_language_model, load_trained_model
+    from tfcharnlp.validation import check_int
 
     model_dir = pathlib.Path(args.model_dir)
     if not model_dir.is_dir():
         raise ConfigError("MODEL_DIR", f"{model_dir} is not a folder")
-    if args.version is not None and args.version < 0:
-        raise ConfigError("--version", f"must be >= 0, received {args.version}")
+    check_int("--version", args.version, minimum=0, optional=True)
     model, labels, training_config = load_trained_model(model_dir)
     kwargs = {}
     if is_language_model(model):

@@ -27,13 +27,11 @@ def register(subparsers):
 
 
 def run(args):
-    from tfcharnlp.errors import ConfigError
     from tfcharnlp.training.model_folder import generate_text
+    from tfcharnlp.validation import check_int, check_number
 
-    if args.length < 0:
-        raise ConfigError("length", f"must be >= 0, got {args.length}")
-    if args.temperature < 0:
-        raise ConfigError("temperature", f"must be >= 0, got {args.temperature}")
+    check_int("length", args.length, minimum=0)
+    check_number("temperature", args.temperature, low=0.0)
     text = generate_text(
         args.model_dir,
         args.prompt,

@@ -1,8 +1,8 @@
-"""`tfcharnlp train`: train a classifier or a character language model from a config and flags."""
+"""`tfcharnlp train`: train a classifier or a character language model, then export it if asked."""
 
 
 def register(subparsers):
-    from tfcharnlp.training.train_flags import add_train_arguments
+    from tfcharnlp.training.train_flags import HelpFormatter, add_train_arguments, recipes_epilog
 
     parser = subparsers.add_parser(
         "train",
@@ -11,8 +11,12 @@ def register(subparsers):
             "Trains a model from a JSON/YAML config (--config) and flags that override it, "
             "evaluates it on the held-out split and writes the model folder "
             "<output_dir>/<model_name>/ (model.keras, label_vocabulary.txt, train_config.json, "
-            "history.csv, report.*, plots). A killed run resumes where it stopped when rerun."
+            "history.csv, report.*, plots). Fields left unset take the family's recipe "
+            "(--recipe). A killed run resumes where it stopped when rerun. With --export "
+            "(or --export-base) the model is then exported as the next SavedModel version."
         ),
+        epilog=recipes_epilog(),
+        formatter_class=HelpFormatter,
     )
     add_train_arguments(parser)
     parser.set_defaults(func=run)
@@ -32,6 +36,8 @@ def run(args):
             f"sample:\n{result.sample}"
         )
     print(f"model folder: {result.model_dir}")
-    if result.export_path:
-        print(f"exported: {result.export_path}")
+    if config.export or config.export_base:
+        from tfcharnlp.export.export_model import export_trained
+
+        print(f"exported: {export_trained(result)}")
     return 0

@@ -1,19 +1,22 @@
-"""`export_model`: a trained model (object or training folder) -> a new repository version."""
+"""`export_model`: a trained model (object or training folder) -> a new repository version.
 
-import json
+Every export is CPU-portable (see `cpu_portable`): the graph is traced
+without cuDNN-only ops and in float32, and checked for both after writing,
+so a model trained on GPUs serves on the CPU `tensorflow/serving` image.
+"""
+
 import logging
 import pathlib
 
+from tfcharnlp.constants import DEFAULT_MODEL_BASE
 from tfcharnlp.errors import ExportError
 from tfcharnlp.export.classifier_exporter import ClassifierExporter
+from tfcharnlp.export.cpu_portable import cpu_portable, describe_non_portable, non_portable_ops
 from tfcharnlp.export.generator_exporter import GeneratorExporter
 from tfcharnlp.export.model_repository import ModelRepository
+from tfcharnlp.training import model_folder
 
 logger = logging.getLogger(__name__)
-
-# The training config `tfcharnlp train` leaves in its model folder (next to
-# `model.keras` and `label_vocabulary.txt`; see tfcharnlp.training.trainer).
-TRAIN_CONFIG_FILE = "train_config.json"
 
 
 def is_language_model(model):
@@ -23,20 +26,11 @@ def is_language_model(model):
 
 def load_trained_model(model_dir):
     """(model, labels or None, training config dict) from a `tfcharnlp train` folder."""
-    from tfcharnlp.training import model_folder
-
-    model_dir = pathlib.Path(model_dir)
-    if not (model_dir / model_folder.MODEL_FILE).is_file():
+    if not model_folder.is_trained_folder(model_dir):
         raise ExportError(
             f"no {model_folder.MODEL_FILE} in {model_dir}: pass the folder `tfcharnlp train` wrote"
         )
-    model = model_folder.load_keras_model(model_dir)
-    labels = model_folder.read_labels(model_dir)
-    config = {}
-    config_file = model_dir / TRAIN_CONFIG_FILE
-    if config_file.is_file():
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    return model, labels, config
+    return model_folder.load_trained(model_dir)
 
 
 def export_model(
@@ -98,9 +92,36 @@ def export_model(
         )
     repository = ModelRepository(base)
     with repository.write(model_name, version=version) as staged:
-        exporter.write(staged.folder)
+        with cpu_portable(model, getattr(model, "preprocessor", None)):
+            exporter.write(staged.folder)
+        left = non_portable_ops(staged.folder)
+        if left:
+            raise ExportError(
+                "the exported graph would not run on a CPU server in float32: "
+                + describe_non_portable(left)
+            )
     logger.info("exported %s version %d to %s", model_name, staged.version, staged.path)
     return staged.path
+
+
+def export_trained(result, base=None, model_name=None, extra_config=None, **exporter_kwargs):
+    """Exports what `train()` returned as the next version of `base/model_name`.
+
+    Defaults: `base` is the config's `export_base` (else `models`), the name
+    its `model_name` (else the family). The SavedModel's training config is
+    the run's `train_config.json`, plus `extra_config` (e.g. where it was tuned).
+    """
+    config = result.config
+    return pathlib.Path(
+        export_model(
+            result.model,
+            base=pathlib.Path(base or config.export_base or DEFAULT_MODEL_BASE),
+            model_name=model_name or config.model_name or config.family,
+            labels=result.labels,
+            training_config={**result.recorded_config, **(extra_config or {})},
+            **exporter_kwargs,
+        )
+    )
 
 
 def _default_labels(model):

@@ -1,28 +1,62 @@
-"""Keras models: backbones (ids -> features), tasks (heads, losses, generation), samplers."""
+"""Keras models: backbones (ids -> features), tasks (heads, losses, generation), samplers.
 
-from tfcharnlp.models.attention_pooling import AttentionPooling as AttentionPooling
-from tfcharnlp.models.backbone import Backbone as Backbone
-from tfcharnlp.models.char_cnn_backbone import CharCNNBackbone as CharCNNBackbone
-from tfcharnlp.models.char_cnn_backbone import char_cnn_feature_length as char_cnn_feature_length
-from tfcharnlp.models.char_gru_backbone import CharGRUBackbone as CharGRUBackbone
-from tfcharnlp.models.char_gru_causal_lm import CharGRUCausalLM as CharGRUCausalLM
-from tfcharnlp.models.cnn_lstm_backbone import CNNLSTMBackbone as CNNLSTMBackbone
-from tfcharnlp.models.compile_classifier import compile_classifier as compile_classifier
-from tfcharnlp.models.losses import SparseCategoricalFocalLoss as SparseCategoricalFocalLoss
-from tfcharnlp.models.losses import balanced_class_weights as balanced_class_weights
-from tfcharnlp.models.losses import cross_entropy as cross_entropy
-from tfcharnlp.models.lstm_backbone import LSTMBackbone as LSTMBackbone
-from tfcharnlp.models.metrics import MacroF1 as MacroF1
-from tfcharnlp.models.metrics import classification_report as classification_report
-from tfcharnlp.models.metrics import format_classification_report as format_classification_report
-from tfcharnlp.models.multi_width_cnn_backbone import MultiWidthCNNBackbone as MultiWidthCNNBackbone
-from tfcharnlp.models.one_hot_conv1d import OneHotConv1D as OneHotConv1D
-from tfcharnlp.models.samplers import GreedySampler as GreedySampler
-from tfcharnlp.models.samplers import Sampler as Sampler
-from tfcharnlp.models.samplers import TemperatureSampler as TemperatureSampler
-from tfcharnlp.models.samplers import TopKSampler as TopKSampler
-from tfcharnlp.models.samplers import sample_next as sample_next
-from tfcharnlp.models.task import Task as Task
-from tfcharnlp.models.text_classifier import TextClassifier as TextClassifier
-from tfcharnlp.models.word_vectors import WordVectorCoverage as WordVectorCoverage
-from tfcharnlp.models.word_vectors import load_word_vectors as load_word_vectors
+The names below load on first use (PEP 562): the family registry
+(`tfcharnlp.models.families`) is pure Python and the command line reads it
+to build its flags, so touching this package must not import TensorFlow.
+`register_all()` imports every model module, which registers the classes a
+saved `.keras` file names. No module here is named like a name it exports
+(`compile_classifier` lives in `classifier_compile.py`): importing a
+submodule sets it as an attribute of this package, which would shadow the
+lazily loaded function of the same name.
+"""
+
+from importlib import import_module
+
+from tfcharnlp.lazy_exports import lazy_exports
+
+_EXPORTS = {
+    "AttentionPooling": "tfcharnlp.models.attention_pooling",
+    "Backbone": "tfcharnlp.models.backbone",
+    "CharCNNBackbone": "tfcharnlp.models.char_cnn_backbone",
+    "char_cnn_feature_length": "tfcharnlp.models.char_cnn_backbone",
+    "CharGRUBackbone": "tfcharnlp.models.char_gru_backbone",
+    "CharGRUCausalLM": "tfcharnlp.models.char_gru_causal_lm",
+    "CNNLSTMBackbone": "tfcharnlp.models.cnn_lstm_backbone",
+    "compile_classifier": "tfcharnlp.models.classifier_compile",
+    "SparseCategoricalFocalLoss": "tfcharnlp.models.losses",
+    "balanced_class_weights": "tfcharnlp.models.losses",
+    "cross_entropy": "tfcharnlp.models.losses",
+    "LSTMBackbone": "tfcharnlp.models.lstm_backbone",
+    "MacroF1": "tfcharnlp.models.metrics",
+    "classification_report": "tfcharnlp.models.metrics",
+    "format_classification_report": "tfcharnlp.models.metrics",
+    "MultiWidthCNNBackbone": "tfcharnlp.models.multi_width_cnn_backbone",
+    "OneHotConv1D": "tfcharnlp.models.one_hot_conv1d",
+    "GreedySampler": "tfcharnlp.models.samplers",
+    "Sampler": "tfcharnlp.models.samplers",
+    "TemperatureSampler": "tfcharnlp.models.samplers",
+    "TopKSampler": "tfcharnlp.models.samplers",
+    "sample_next": "tfcharnlp.models.samplers",
+    "Task": "tfcharnlp.models.task",
+    "TextClassifier": "tfcharnlp.models.text_classifier",
+    "WordVectorCoverage": "tfcharnlp.models.word_vectors",
+    "load_word_vectors": "tfcharnlp.models.word_vectors",
+}
+__all__ = sorted(_EXPORTS)
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+def register_all():
+    """Imports every model module, registering its Keras classes for deserialization.
+
+    Every family's backbone too, so a family added to the registry loads
+    from a saved `.keras` file without being listed here.
+    """
+    from tfcharnlp.models import families
+
+    for module in sorted(set(_EXPORTS.values())):
+        import_module(module)
+    for family in families.FAMILIES.values():
+        family.backbone_class()

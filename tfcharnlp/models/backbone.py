@@ -5,6 +5,15 @@ import numpy as np
 
 from tfcharnlp.errors import ConfigError
 
+# The value checks live in `tfcharnlp.validation`; `CharCNNBackbone` still
+# imports these names from this module.
+from tfcharnlp.validation import (  # noqa: F401
+    check_choice,
+    check_optional_positive,
+    check_positive,
+    check_rate,
+)
+
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
 class Backbone(keras.Model):
@@ -23,27 +32,6 @@ class Backbone(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def check_positive(field, value):
-    """Raise a `ConfigError` naming `field` unless `value` is a positive int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(field, f"expected a positive integer, received {value!r}")
-    return int(value)
-
-
-def check_rate(field, value):
-    """Raise a `ConfigError` naming `field` unless `0 <= value < 1`."""
-    if not 0.0 <= float(value) < 1.0:
-        raise ConfigError(field, f"expected a rate in [0, 1), received {value!r}")
-    return float(value)
-
-
-def check_choice(field, value, choices):
-    """Raise a `ConfigError` naming `field` unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ConfigError(field, f"expected one of {list(choices)}, received {value!r}")
-    return value
 
 
 def ids_input(max_length=None, name="token_ids"):
@@ -84,16 +72,13 @@ def token_embedding(
     )
 
 
-def check_optional_positive(field, value):
-    """None, or `check_positive(field, value)`: for optional sizes such as `max_length`."""
-    return None if value is None else check_positive(field, value)
-
-
 def recurrent_layer(
     cell, units, bidirectional=False, return_sequences=False, return_state=False, name=None
 ):
     """An LSTM or GRU layer, optionally wrapped in `Bidirectional`."""
-    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[
+        check_choice("cell", cell, ("lstm", "gru"))
+    ]
     layer = layer_cls(
         units, return_sequences=return_sequences, return_state=return_state, name=name
     )

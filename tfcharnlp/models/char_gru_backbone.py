@@ -5,13 +5,11 @@ import tensorflow as tf
 
 from tfcharnlp.models.backbone import (
     Backbone,
-    check_choice,
-    check_positive,
-    check_rate,
     ids_input,
     recurrent_stack,
     token_embedding,
 )
+from tfcharnlp.validation import check_choice, check_positive, check_rate
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")

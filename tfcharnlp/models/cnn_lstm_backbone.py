@@ -6,14 +6,11 @@ from keras import ops
 from tfcharnlp.models.attention_pooling import AttentionPooling
 from tfcharnlp.models.backbone import (
     Backbone,
-    check_choice,
-    check_optional_positive,
-    check_positive,
-    check_rate,
     ids_input,
     recurrent_layer,
     token_embedding,
 )
+from tfcharnlp.validation import check_choice, check_optional_positive, check_positive, check_rate
 
 CNN_LSTM_VARIANTS = ("sequential", "concatenated", "parallel", "attention")
 

@@ -4,13 +4,11 @@ import keras
 
 from tfcharnlp.models.backbone import (
     Backbone,
-    check_optional_positive,
-    check_positive,
-    check_rate,
     ids_input,
     recurrent_stack,
     token_embedding,
 )
+from tfcharnlp.validation import check_optional_positive, check_positive, check_rate
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")

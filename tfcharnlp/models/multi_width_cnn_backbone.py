@@ -5,11 +5,10 @@ import keras
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.backbone import (
     Backbone,
-    check_positive,
-    check_rate,
     ids_input,
     token_embedding,
 )
+from tfcharnlp.validation import check_positive, check_rate
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")

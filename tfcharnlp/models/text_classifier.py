@@ -2,8 +2,8 @@
 
 import keras
 
-from tfcharnlp.models.backbone import check_positive, check_rate
 from tfcharnlp.models.task import Task
+from tfcharnlp.validation import check_positive, check_rate
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")

@@ -16,24 +16,11 @@ from tfcharnlp.alphabets import (
 )
 from tfcharnlp.char_modes import CHAR_MODES, UNICODE_LIMIT, char_vocabulary_size
 from tfcharnlp.errors import ConfigError
-from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
+from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
+from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
 
 REPLACEMENT_CHARACTER = 0xFFFD
-
-
-def _check_positive_int_or_none(field, value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(field, f"expected a positive integer or None, got {value!r}")
-    return int(value)
-
-
-def _check_bool(field, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(field, f"expected True or False, got {value!r}")
-    return bool(value)
 
 
 def _reverse_rows(ragged):
@@ -49,7 +36,7 @@ def _reverse_rows(ragged):
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
-class CharTokenizer(PreprocessingLayer):
+class CharTokenizer(IdsLayer):
     """Maps strings to character ids, padded or truncated to `max_length`.
 
     Ids: 0 is padding, 1 the unknown character, real characters start at 2.
@@ -118,8 +105,7 @@ class CharTokenizer(PreprocessingLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if mode not in CHAR_MODES:
-            raise ConfigError("mode", f"expected one of {CHAR_MODES}, got {mode!r}")
+        check_choice("mode", mode, CHAR_MODES)
         if mode != "alphabet" and (alphabet != ZHANG_ALPHABET or extra_characters):
             raise ConfigError(
                 "alphabet",
@@ -138,12 +124,12 @@ class CharTokenizer(PreprocessingLayer):
         self.alphabet = alphabet
         self.extra_characters = extra_characters
         self.mode = mode
-        self.max_length = _check_positive_int_or_none("max_length", max_length)
-        self.reverse = _check_bool("reverse", reverse)
-        self.lowercase = _check_bool("lowercase", lowercase)
+        self.max_length = check_optional_positive("max_length", max_length)
+        self.reverse = check_bool("reverse", reverse)
+        self.lowercase = check_bool("lowercase", lowercase)
         self.code_point_limit = code_point_limit
         if mode == "unicode":
-            limit = _check_positive_int_or_none("code_point_limit", code_point_limit)
+            limit = check_optional_positive("code_point_limit", code_point_limit)
             self._limit = UNICODE_LIMIT if limit is None else min(limit, UNICODE_LIMIT)
         # Mode "alphabet" looks characters up by binary search in the sorted
         # code points (`tf.searchsorted`) rather than in a tf.lookup table:
@@ -332,12 +318,6 @@ class CharTokenizer(PreprocessingLayer):
         from tfcharnlp.preprocessing.vocabulary_file import write_vocabulary_file
 
         return write_vocabulary_file(path, self.vocabulary)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape) + (self.max_length,)
-
-    def compute_output_spec(self, inputs):
-        return keras.KerasTensor(tuple(inputs.shape) + (self.max_length,), dtype="int32")
 
     def get_config(self):
         config = super().get_config()

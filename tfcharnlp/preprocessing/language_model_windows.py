@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfcharnlp.errors import ConfigError, DataError
+from tfcharnlp.validation import check_positive
 
 
 def language_model_windows(text_or_ids, tokenizer=None, seq_length=100, stride=None):
@@ -34,15 +35,8 @@ def language_model_windows(text_or_ids, tokenizer=None, seq_length=100, stride=N
     if isinstance(tokenizer, (int, np.integer)) and not isinstance(tokenizer, bool):
         # The ids-only form: language_model_windows(ids, seq_length).
         tokenizer, seq_length = None, tokenizer
-    if (
-        isinstance(seq_length, bool)
-        or not isinstance(seq_length, (int, np.integer))
-        or seq_length < 1
-    ):
-        raise ConfigError("seq_length", f"expected a positive integer, got {seq_length!r}")
-    stride = seq_length if stride is None else stride
-    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ConfigError("stride", f"expected a positive integer, got {stride!r}")
+    seq_length = check_positive("seq_length", seq_length)
+    stride = check_positive("stride", seq_length if stride is None else stride)
 
     ids = _ids_of(text_or_ids, tokenizer)
     length = int(ids.shape[0])

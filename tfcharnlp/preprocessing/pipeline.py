@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.validation import check_optional_positive, check_positive
 
 
 def make_pipeline(
@@ -47,16 +48,8 @@ def make_pipeline(
         raise ConfigError("dataset", f"expected a tf.data.Dataset, got {type(dataset).__name__}")
     if not callable(preprocessor):
         raise ConfigError("preprocessor", f"expected a layer, got {type(preprocessor).__name__}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError("batch_size", f"expected a positive integer, got {batch_size!r}")
-    if shuffle_buffer is not None and (
-        isinstance(shuffle_buffer, bool)
-        or not isinstance(shuffle_buffer, int)
-        or shuffle_buffer < 1
-    ):
-        raise ConfigError(
-            "shuffle_buffer", f"expected a positive integer or None, got {shuffle_buffer!r}"
-        )
+    check_positive("batch_size", batch_size)
+    check_optional_positive("shuffle_buffer", shuffle_buffer)
     if not isinstance(cache, (bool, str)):
         raise ConfigError("cache", f"expected True, False or a file path, got {cache!r}")
 

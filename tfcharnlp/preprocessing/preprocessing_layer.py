@@ -66,3 +66,16 @@ class PreprocessingLayer(keras.layers.Layer):
         # An explicit row count: [-1, 0] has no answer when the length is 0.
         flat = tf.reshape(ids, [tf.reduce_prod(outer_shape), tf.shape(ids)[-1]])
         return tf.ragged.boolean_mask(flat, flat != PADDING_ID), outer_shape
+
+
+class IdsLayer(PreprocessingLayer):
+    """A preprocessing layer whose output is int32 ids `inputs.shape + [max_length]`.
+
+    Subclasses (the tokenizers) set `max_length` (None: ragged rows).
+    """
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.max_length,)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(tuple(inputs.shape) + (self.max_length,), dtype="int32")

@@ -16,16 +16,16 @@ from tfcharnlp.alphabets import (
     UNKNOWN_TOKEN,
 )
 from tfcharnlp.errors import ConfigError, DataError
-from tfcharnlp.preprocessing.char_tokenizer import _check_bool, _check_positive_int_or_none
-from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
+from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
 from tfcharnlp.preprocessing.vocabulary_file import read_vocabulary_file, write_vocabulary_file
+from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
 
 SPLITS = ("whitespace", "unicode_script")
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
-class WordTokenizer(PreprocessingLayer):
+class WordTokenizer(IdsLayer):
     """Splits strings into words and maps them to ids from a vocabulary.
 
     Ids: 0 is padding, 1 is out-of-vocabulary (OOV), words start at 2 in
@@ -74,16 +74,14 @@ class WordTokenizer(PreprocessingLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.max_tokens = _check_positive_int_or_none("max_tokens", max_tokens)
+        self.max_tokens = check_optional_positive("max_tokens", max_tokens)
         if self.max_tokens is not None and self.max_tokens <= NUM_RESERVED_IDS:
             raise ConfigError(
                 "max_tokens", f"must exceed the {NUM_RESERVED_IDS} reserved ids, got {max_tokens}"
             )
-        self.max_length = _check_positive_int_or_none("max_length", max_length)
-        if split not in SPLITS:
-            raise ConfigError("split", f"expected one of {SPLITS}, got {split!r}")
-        self.split = split
-        self.lowercase = _check_bool("lowercase", lowercase)
+        self.max_length = check_optional_positive("max_length", max_length)
+        self.split = check_choice("split", split, SPLITS)
+        self.lowercase = check_bool("lowercase", lowercase)
         self._vocabulary = None
         self._table = None
         if vocabulary is not None:
@@ -251,12 +249,6 @@ class WordTokenizer(PreprocessingLayer):
         """Writes the vocabulary, one token a line (the `vocabulary.txt` asset)."""
         self._require_vocabulary()
         return write_vocabulary_file(path, self._vocabulary)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape) + (self.max_length,)
-
-    def compute_output_spec(self, inputs):
-        return keras.KerasTensor(tuple(inputs.shape) + (self.max_length,), dtype="int32")
 
     def get_config(self):
         config = super().get_config()

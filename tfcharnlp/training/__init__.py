@@ -5,24 +5,17 @@ flags are pure Python, and building the `tfcharnlp` parser must not import
 TensorFlow just because `tfcharnlp.training` was touched.
 """
 
-import importlib
+from tfcharnlp.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "CyclicLearningRate": "tfcharnlp.training.cyclic_learning_rate",
     "EvaluationReport": "tfcharnlp.training.evaluation_report",
     "StepDecay": "tfcharnlp.training.step_decay",
     "TrainConfig": "tfcharnlp.training.train_config",
-    "TrainResult": "tfcharnlp.training.trainer",
+    "TrainResult": "tfcharnlp.training.train_result",
     "train": "tfcharnlp.training.trainer",
 }
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tfcharnlp.training' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

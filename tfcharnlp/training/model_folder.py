@@ -1,13 +1,26 @@
-"""Loading what `train` or `export` wrote, for `evaluate`, `predict` and `generate`.
+"""The model folder `train` writes: its file names, writing it, and reading it back.
 
-Two kinds of folder are accepted:
+This module is the one owner of the folder's format. `<output_dir>/<model_name>/` holds:
 
-- a trained model folder (`model.keras` + `label_vocabulary.txt`), written by `train`;
-- a SavedModel version folder (`saved_model.pb`), written by export, or a
-  model folder of a repository (`<base>/<name>/`), whose latest version is used.
-  These are run through their serving signatures, exactly as a server would.
+    model.keras               the trained model (with its preprocessor)
+    label_vocabulary.txt      one label per line, line k = class id k (classifier)
+    train_config.json         the resolved TrainConfig of the run + the resolved data configs
+    history.csv               one row per epoch (Keras CSVLogger)
+    report.txt/.json/.md      held-out evaluation (see `evaluation_report`)
+    confusion_matrix.png      (classifier)
+    training_curves.png       loss / metrics per epoch
+    sample.txt                generated text (language model)
+    checkpoints/best.keras    best model by `monitor`
+    logs/                     TensorBoard
+    backup/                   only while a run is unfinished (BackupAndRestore)
+    evaluation/               reports written by `tfcharnlp evaluate`
+
+`evaluate`, `predict` and `generate` also accept a SavedModel version folder
+(`saved_model.pb`) or a repository model folder (`<base>/<name>/`, its
+latest version), run through their serving signatures as a server would.
 """
 
+import json
 import pathlib
 
 from tfcharnlp import constants
@@ -15,6 +28,48 @@ from tfcharnlp.errors import ConfigError
 
 MODEL_FILE = "model.keras"
 LABEL_VOCABULARY_FILE = "label_vocabulary.txt"
+TRAIN_CONFIG_FILE = "train_config.json"
+SAMPLE_FILE = "sample.txt"
+HISTORY_FILE = "history.csv"
+CHECKPOINT_FILE = "checkpoints/best.keras"
+BACKUP_DIR = "backup"
+LOG_DIR = "logs"
+EVALUATION_DIR = "evaluation"
+
+
+def is_trained_folder(path):
+    """True for a folder `train` finished (it holds `model.keras`)."""
+    return (pathlib.Path(path) / MODEL_FILE).is_file()
+
+
+def write_model_folder(run_dir, model, config, data_configs, label_vocabulary=None):
+    """Saves the model, its labels and the run's config; returns the recorded config dict.
+
+    The resolved data configs (absolute paths, preset settings) let
+    `evaluate` rebuild the exact held-out split without the original flags.
+    """
+    run_dir = pathlib.Path(run_dir)
+    model.save(run_dir / MODEL_FILE)
+    if label_vocabulary is not None:
+        label_vocabulary.save(run_dir / LABEL_VOCABULARY_FILE)
+    recorded = config.to_dict()
+    recorded["resolved_data"] = [data.get_config() for data in data_configs.values()]
+    recorded["resolved_data_roles"] = list(data_configs)
+    (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+    return recorded
+
+
+def read_train_config(model_dir):
+    """The `train_config.json` of a model folder as a dict ({} when there is none)."""
+    path = pathlib.Path(model_dir) / TRAIN_CONFIG_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_trained(model_dir):
+    """`(model, labels or None, recorded config dict)` of a folder `train` wrote."""
+    return load_keras_model(model_dir), read_labels(model_dir), read_train_config(model_dir)
 
 
 def resolve_model_path(path):
@@ -45,10 +100,12 @@ def load_keras_model(model_dir):
 
     # Importing the modules registers their classes for deserialization (the
     # schedules are part of the saved optimizer).
-    import tfcharnlp.models  # noqa: F401
+    import tfcharnlp.models
     import tfcharnlp.preprocessing  # noqa: F401
     import tfcharnlp.training.cyclic_learning_rate  # noqa: F401
     import tfcharnlp.training.step_decay  # noqa: F401
+
+    tfcharnlp.models.register_all()
 
     return keras.models.load_model(pathlib.Path(model_dir) / MODEL_FILE)
 

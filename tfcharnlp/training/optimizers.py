@@ -1,4 +1,4 @@
-"""Learning-rate schedules and optimizers built from a `TrainConfig`."""
+"""Learning-rate schedules and optimizers built from a resolved `TrainConfig` (`resolve()`)."""
 
 import keras
 

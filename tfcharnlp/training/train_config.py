@@ -3,22 +3,26 @@
 A run is described by one JSON or YAML file whose keys are the fields below;
 command-line flags override single fields. Validation fails fast with a
 `ConfigError` naming the field, before any data is read or model built.
+
+The fields a family's recipe sets (`families.RECIPE_FIELDS`: optimizer,
+learning rate, schedule, batch size, dropout, lengths, sizes, epochs,
+patience) default to None, "unset"; `resolve()` fills them from the recipe,
+so a run's defaults belong to its family and live in one place
+(`tfcharnlp.models.families`).
 """
 
 import dataclasses
 import json
-import math
 import pathlib
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 from tfcharnlp.alphabets import describe_alphabets
 from tfcharnlp.char_modes import CHAR_MODE_HELP, CHAR_MODES
 from tfcharnlp.data.config import DataConfig
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.models import families
+from tfcharnlp.validation import check_choice, check_int, check_number
 
-CLASSIFIER_FAMILIES = ("char_cnn", "multi_width_cnn", "lstm", "cnn_lstm")
-LANGUAGE_MODEL_FAMILIES = ("char_gru",)
-FAMILIES = CLASSIFIER_FAMILIES + LANGUAGE_MODEL_FAMILIES
 TOKENIZERS = ("char", "word")
 NORMALIZE_STEPS = (
     "lower",
@@ -29,7 +33,6 @@ NORMALIZE_STEPS = (
     "strip_html",
 )
 WORD_SPLITS = ("whitespace", "unicode_script")
-WORD_VECTOR_FAMILIES = ("multi_width_cnn", "lstm", "cnn_lstm")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("none", "step", "cyclic", "cosine")
 CYCLIC_MODES = ("triangular", "triangular2")
@@ -54,6 +57,11 @@ def _field(default, help, choices=None, **kwargs):
     return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
+def _recipe_field(help, choices=None, default=None):
+    """A field the family's recipe fills when the config leaves it unset (None)."""
+    return _field(default, help, choices)
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Settings of one `tfcharnlp train` run.
@@ -62,6 +70,7 @@ class TrainConfig:
     `TrainConfig.from_dict(d)`; both reject unknown keys and call `validate()`.
     The names follow the popular char-CNN trainer where one exists
     (`max_length`, `extra_characters`, `batch_size`, `patience`, ...).
+    Fields left None that the family's recipe sets are filled by `resolve()`.
 
     Example:
 
@@ -70,6 +79,7 @@ class TrainConfig:
         {"data": {"preset": "trec"}, "family": "char_cnn", "epochs": 2}
     )
     config.model_dir  # models/char_cnn
+    config.resolve().batch_size  # 128, from the char_cnn "default" recipe
     ```
     """
 
@@ -91,7 +101,9 @@ class TrainConfig:
     )
     extra_characters: str = _field("", "characters added to the alphabet (e.g. accents)")
     char_mode: str = _field("alphabet", CHAR_MODE_HELP, CHAR_MODES)
-    max_length: int = _field(1014, "characters (or words) per text, truncated or padded")
+    max_length: Optional[int] = _recipe_field(
+        "characters (or words) per text, truncated or padded (language model: of a prompt)"
+    )
     reverse: bool = _field(False, "reverse the character order (Zhang et al.'s quantization)")
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")
     word_split: str = _field(
@@ -108,29 +120,42 @@ class TrainConfig:
         None, "number of classes (inferred from the data when absent)"
     )
     # Model.
-    family: str = _field("char_cnn", "model family", FAMILIES)
+    family: str = _field("char_cnn", "model family", families.FAMILY_NAMES)
+    recipe: str = _field(
+        families.DEFAULT_RECIPE, "the family's named training defaults (see the list below)"
+    )
     size: str = _field("small", "CharCNN size", ("small", "large"))
     variant: str = _field("sequential", "CNN-LSTM hybrid variant", CNN_LSTM_VARIANTS)
-    embedding_dim: Optional[int] = _field(None, "embedding width (None: the family's default)")
-    hidden_units: Optional[int] = _field(None, "LSTM/GRU units (None: the family's default)")
-    num_layers: Optional[int] = _field(
-        None, "stacked recurrent layers (None: the family's default)"
+    embedding_dim: Optional[int] = _recipe_field(
+        "embedding width (char_cnn: none = one-hot characters; with word vectors: theirs)"
     )
+    hidden_units: Optional[int] = _recipe_field("LSTM/GRU units")
+    num_layers: Optional[int] = _recipe_field("stacked recurrent layers")
     bidirectional: bool = _field(False, "bidirectional LSTM")
     cell: str = _field("gru", "recurrent cell of the language model", CELLS)
-    dropout: float = _field(0.5, "dropout rate")
-    model_options: dict = _field({}, "extra backbone constructor arguments")
+    dropout: Optional[float] = _recipe_field("dropout rate")
+    model_options: dict = _field(
+        {}, "extra backbone constructor arguments (merged over the recipe's)"
+    )
     # Optimization.
-    epochs: int = _field(10, "training epochs")
-    batch_size: int = _field(128, "examples per batch")
+    epochs: Optional[int] = _recipe_field("training epochs")
+    batch_size: Optional[int] = _recipe_field(
+        "examples per batch, per replica: under MirroredStrategy the global batch is "
+        "batch_size x replicas (see --batch-per-replica)"
+    )
+    batch_per_replica: bool = _field(
+        True,
+        "batch_size counts examples per replica, as in TensorFlow's distributed guides "
+        "(the learning rate is not scaled); --no-batch-per-replica makes it the global batch",
+    )
     steps_per_epoch: Optional[int] = _field(None, "cap on batches per epoch (None: whole data)")
-    optimizer: str = _field("adam", "optimizer", OPTIMIZERS)
-    learning_rate: float = _field(0.001, "initial learning rate")
-    momentum: float = _field(0.9, "SGD momentum")
+    optimizer: Optional[str] = _recipe_field("optimizer", OPTIMIZERS)
+    learning_rate: Optional[float] = _recipe_field("initial learning rate")
+    momentum: Optional[float] = _recipe_field("SGD momentum")
     clipnorm: Optional[float] = _field(None, "gradient norm clipping")
-    schedule: str = _field("none", "learning-rate schedule", SCHEDULES)
-    decay_rate: float = _field(0.5, "step decay: factor per drop")
-    decay_epochs: float = _field(3.0, "step decay: epochs between drops")
+    schedule: Optional[str] = _recipe_field("learning-rate schedule", SCHEDULES)
+    decay_rate: Optional[float] = _recipe_field("step decay: factor per drop")
+    decay_epochs: Optional[float] = _recipe_field("step decay: epochs between drops")
     min_learning_rate: float = _field(0.0, "floor of the step and cosine schedules")
     max_learning_rate: float = _field(0.01, "cyclic: peak learning rate")
     cycle_epochs: float = _field(2.0, "cyclic: epochs per half cycle (step size)")
@@ -143,7 +168,7 @@ class TrainConfig:
         "none", "'none', 'balanced', or a weight per class (list or {label: weight})"
     )
     # Callbacks and outputs.
-    patience: int = _field(3, "early-stopping patience in epochs (0: off)")
+    patience: Optional[int] = _recipe_field("early-stopping patience in epochs (0: off)")
     monitor: str = _field("val_loss", "metric watched by early stopping and checkpointing")
     checkpoint: bool = _field(True, "keep the best model (by `monitor`) in checkpoints/")
     backup: bool = _field(True, "back up every epoch so a killed run resumes (BackupAndRestore)")
@@ -161,7 +186,7 @@ class TrainConfig:
     )
     jit_compile: str = _field("off", "XLA compilation", JIT_COMPILE)
     # Language model (char_gru).
-    seq_length: int = _field(100, "language model: characters per training window")
+    seq_length: Optional[int] = _recipe_field("language model: characters per training window")
     sample_length: int = _field(300, "language model: characters generated for the report")
     sample_prompt: str = _field("\n", "language model: prompt of the report's sample")
     temperature: float = _field(0.8, "language model: sampling temperature of the report's sample")
@@ -216,88 +241,85 @@ class TrainConfig:
 
     # -------------------------------------------------------------- derived
     @property
+    def family_spec(self):
+        """The family's registry entry (`tfcharnlp.models.families.Family`)."""
+        return families.get_family(self.family)
+
+    @property
     def is_language_model(self):
-        return self.family in LANGUAGE_MODEL_FAMILIES
+        return self.family_spec.is_language_model
 
     @property
     def model_dir(self):
         return pathlib.Path(self.output_dir) / (self.model_name or self.family)
 
+    def resolve(self):
+        """A copy whose unset recipe fields hold the family recipe's values (idempotent).
+
+        `model_options` is merged: the config's entries override the
+        recipe's. With word vectors an unset `embedding_dim` stays unset:
+        the vectors' width decides it.
+        """
+        recipe = self.family_spec.recipe(self.recipe)
+        values = self.to_dict()
+        for field, value in recipe.items():
+            if field == "model_options":
+                values[field] = {**value, **self.model_options}
+            elif values[field] is None and not (field == "embedding_dim" and self.word_vectors):
+                values[field] = value
+        return TrainConfig.from_dict(values)
+
     # ------------------------------------------------------------ validation
     def validate(self):
-        """Checks every field; raises `ConfigError(field, message)` on the first bad one."""
+        """Checks every field; raises `ConfigError(field, message)` on the first bad one.
+
+        Unset (None) recipe fields pass; `resolve()` validates the filled values.
+        """
         for field in dataclasses.fields(self):
             choices = field.metadata.get("choices")
             value = getattr(self, field.name)
-            if choices and field.name != "normalize" and value not in choices:
+            if field.name in families.RECIPE_FIELDS and value is None:
+                continue
+            if choices and field.name != "normalize":
+                check_choice(field.name, value, choices)
+        family = self.family_spec
+        family.recipe(self.recipe)
+        for name in families.RECIPE_FIELDS:
+            if name not in family.fields and getattr(self, name) not in (None, {}):
                 raise ConfigError(
-                    field.name, f"unknown value {value!r}; choose one of {', '.join(choices)}"
+                    name,
+                    f"family {self.family!r} does not use it (it uses {', '.join(family.fields)})",
                 )
         if not isinstance(self.normalize, (list, tuple)):
             raise ConfigError("normalize", f"expected a list of steps, got {self.normalize!r}")
         for step in self.normalize:
-            if step not in NORMALIZE_STEPS:
-                raise ConfigError(
-                    "normalize", f"unknown step {step!r}; choose from {', '.join(NORMALIZE_STEPS)}"
-                )
-        if self.word_vectors is not None and (
-            self.tokenizer != "word" or self.family not in WORD_VECTOR_FAMILIES
-        ):
+            check_choice("normalize", step, NORMALIZE_STEPS)
+        if self.word_vectors is not None and (self.tokenizer != "word" or not family.word_vectors):
+            with_vectors = [name for name, f in families.FAMILIES.items() if f.word_vectors]
             raise ConfigError(
                 "word_vectors",
                 "pre-trained word vectors need tokenizer 'word' and a family with a word "
-                f"embedding ({', '.join(WORD_VECTOR_FAMILIES)}); "
+                f"embedding ({', '.join(with_vectors)}); "
                 f"got tokenizer {self.tokenizer!r}, family {self.family!r}",
             )
-        self._validate_data("data", self.data, required=True)
+        if self.tokenizer not in family.tokenizers:
+            raise ConfigError(
+                "tokenizer",
+                f"family {self.family!r} reads {' or '.join(family.tokenizers)} tokens, "
+                f"got {self.tokenizer!r}",
+            )
+        self._validate_data("data", self.data)
         if self.test_data is not None:
-            self._validate_data("test_data", self.test_data, required=True)
+            self._validate_data("test_data", self.test_data)
         if self.dev_data is not None:
-            self._validate_data("dev_data", self.dev_data, required=True)
+            self._validate_data("dev_data", self.dev_data)
             if self.data.get("validation_split"):
                 raise ConfigError(
                     "dev_data",
                     "give either dev_data or data.validation_split, not both "
                     "(dev_data replaces the validation split)",
                 )
-        for name in ("max_length", "epochs", "batch_size", "max_tokens", "seq_length"):
-            _check_int(name, getattr(self, name), minimum=1)
-        _check_int("patience", self.patience, minimum=0)
-        _check_int("seed", self.seed, minimum=0)
-        _check_int("sample_length", self.sample_length, minimum=0)
-        for name in (
-            "num_classes",
-            "steps_per_epoch",
-            "embedding_dim",
-            "hidden_units",
-            "num_layers",
-            "shuffle_buffer",
-        ):
-            if getattr(self, name) is not None:
-                _check_int(name, getattr(self, name), minimum=2 if name == "num_classes" else 1)
-        for name in ("learning_rate", "max_learning_rate", "decay_epochs", "cycle_epochs"):
-            _check_number(name, getattr(self, name), low=0.0, low_inclusive=False)
-        for name in ("decay_rate", "focal_gamma", "temperature"):
-            _check_number(name, getattr(self, name), low=0.0, low_inclusive=False)
-        _check_number("min_learning_rate", self.min_learning_rate, low=0.0)
-        _check_number("momentum", self.momentum, low=0.0, high=1.0, high_inclusive=False)
-        _check_number("dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False)
-        _check_number(
-            "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_inclusive=False
-        )
-        if self.clipnorm is not None:
-            _check_number("clipnorm", self.clipnorm, low=0.0, low_inclusive=False)
-        if self.schedule == "cyclic" and self.max_learning_rate <= self.learning_rate:
-            raise ConfigError(
-                "max_learning_rate",
-                f"must exceed learning_rate ({self.learning_rate}) for the cyclic schedule, "
-                f"got {self.max_learning_rate}",
-            )
-        if self.min_learning_rate > self.learning_rate:
-            raise ConfigError(
-                "min_learning_rate",
-                f"must not exceed learning_rate ({self.learning_rate}), got {self.min_learning_rate}",
-            )
+        self._validate_numbers()
         self._validate_class_weights()
         if not isinstance(self.model_options, dict):
             raise ConfigError("model_options", f"expected a mapping, got {self.model_options!r}")
@@ -311,13 +333,60 @@ class TrainConfig:
             raise ConfigError(
                 "model_name", f"expected a plain folder name, got {self.model_name!r}"
             )
-        if self.is_language_model and self.tokenizer != "char":
-            raise ConfigError("tokenizer", "the char_gru language model needs tokenizer 'char'")
-        if self.tokenizer == "word" and self.family == "char_cnn":
-            raise ConfigError("tokenizer", "char_cnn reads characters; use tokenizer 'char'")
         return self
 
-    def _validate_data(self, name, data, required):
+    def _validate_numbers(self):
+        family = self.family_spec
+        for name in ("max_tokens", "steps_per_epoch", "shuffle_buffer"):
+            check_int(name, getattr(self, name), minimum=1, optional=name != "max_tokens")
+        for name in ("max_length", "seq_length", "epochs", "batch_size"):
+            check_int(name, getattr(self, name), minimum=1, optional=True)
+        for name in ("embedding_dim", "hidden_units", "num_layers"):
+            check_int(name, getattr(self, name), minimum=1, optional=True)
+        if self.max_length is not None and self.max_length < family.min_length:
+            raise ConfigError(
+                "max_length",
+                f"expected an integer >= {family.min_length} for family {self.family!r}, "
+                f"got {self.max_length}",
+            )
+        check_int("num_classes", self.num_classes, minimum=2, optional=True)
+        check_int("patience", self.patience, minimum=0, optional=True)
+        check_int("seed", self.seed, minimum=0)
+        check_int("sample_length", self.sample_length, minimum=0)
+        positive = ("learning_rate", "decay_epochs", "decay_rate")
+        for name in positive:
+            check_number(name, getattr(self, name), low=0.0, low_inclusive=False, optional=True)
+        for name in ("max_learning_rate", "cycle_epochs", "focal_gamma", "temperature"):
+            check_number(name, getattr(self, name), low=0.0, low_inclusive=False)
+        check_number("min_learning_rate", self.min_learning_rate, low=0.0)
+        check_number(
+            "momentum", self.momentum, low=0.0, high=1.0, high_inclusive=False, optional=True
+        )
+        check_number(
+            "dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, optional=True
+        )
+        check_number(
+            "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_inclusive=False
+        )
+        check_number("clipnorm", self.clipnorm, low=0.0, low_inclusive=False, optional=True)
+        # Checked against the values the run will use (the recipe's where unset).
+        recipe = family.recipe(self.recipe)
+        learning_rate = self.learning_rate or recipe["learning_rate"]
+        schedule = self.schedule or recipe["schedule"]
+        if schedule == "cyclic" and self.max_learning_rate <= learning_rate:
+            raise ConfigError(
+                "max_learning_rate",
+                f"must exceed learning_rate ({learning_rate}) for the cyclic schedule, "
+                f"got {self.max_learning_rate}",
+            )
+        if self.min_learning_rate > learning_rate:
+            raise ConfigError(
+                "min_learning_rate",
+                f"must not exceed learning_rate ({learning_rate}), got {self.min_learning_rate}",
+            )
+
+    def _validate_data(self, name, data):
+        """The keys here; the values by `DataConfig` itself, so each rule lives once."""
         if not isinstance(data, dict):
             raise ConfigError(name, f"expected a mapping of data options, got {data!r}")
         for key in data:
@@ -325,17 +394,17 @@ class TrainConfig:
                 raise ConfigError(
                     f"{name}.{key}", f"unknown data option; known: {', '.join(DATA_KEYS)}"
                 )
-        if required and not (data.get("path") or data.get("preset")):
+        if not (data.get("path") or data.get("preset")):
             raise ConfigError(
                 f"{name}.path", "no data given: set a path (--data) or a preset (--preset)"
             )
-        if data.get("max_rows") is not None:
-            _check_int(f"{name}.max_rows", data["max_rows"], minimum=1)
-        if data.get("validation_split") is not None:
-            _check_number(
-                f"{name}.validation_split", data["validation_split"], low=0.0, high=1.0,
-                high_inclusive=False,
-            )  # fmt: skip
+        fields = {key: value for key, value in data.items() if key not in PRESET_KEYS}
+        try:
+            DataConfig(**{key: value for key, value in fields.items() if value is not None})
+        except ConfigError as error:
+            raise error.renamed(f"{name}.{error.field}") from error
+        except TypeError as error:
+            raise ConfigError(name, str(error)) from error
 
     def _validate_class_weights(self):
         weights = self.class_weights
@@ -350,33 +419,9 @@ class TrainConfig:
         if not isinstance(weights, (list, dict)):
             raise ConfigError("class_weights", f"expected a list or mapping, got {weights!r}")
         for value in values:
-            _check_number("class_weights", value, low=0.0, low_inclusive=False)
+            check_number("class_weights", value, low=0.0, low_inclusive=False)
         if isinstance(weights, list) and self.num_classes and len(weights) != self.num_classes:
             raise ConfigError(
                 "class_weights",
                 f"{len(weights)} weights given for num_classes={self.num_classes}",
             )
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(name, f"expected an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(name, f"must be >= {minimum}, got {value}")
-
-
-def _check_number(name, value, low=None, high=None, low_inclusive=True, high_inclusive=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise ConfigError(name, f"expected a number, got {value!r}")
-    if low is not None and (value < low or (value == low and not low_inclusive)):
-        bound = ">=" if low_inclusive else ">"
-        raise ConfigError(name, f"must be {bound} {low}, got {value}")
-    if high is not None and (value > high or (value == high and not high_inclusive)):
-        bound = "<=" if high_inclusive else "<"
-        raise ConfigError(name, f"must be {bound} {high}, got {value}")
-
-
-def field_help(name) -> Any:
-    """The help text and choices of a field (used to build the flags)."""
-    field = {f.name: f for f in dataclasses.fields(TrainConfig)}[name]
-    return field.metadata["help"], field.metadata.get("choices")

@@ -13,6 +13,7 @@ import typing
 
 from tfcharnlp.data import arguments as data_arguments
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.models import families
 from tfcharnlp.training.train_config import TrainConfig
 
 # Fields set through other flags (the data flags) or only from a config file.
@@ -38,6 +39,33 @@ def _base_type(annotation):
 
 def _number(value):
     return float(value)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph texts as argparse does; keeps texts with line breaks (the recipes)."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def recipes_epilog():
+    """The `--help` epilog listing every family's recipes (the defaults of unset fields)."""
+    return (
+        'family recipes (the defaults of the fields marked "the family recipe\'s"; flags and\n'
+        "--config override them, and train_config.json records the values a run used):\n"
+        + families.describe_recipes()
+    )
+
+
+def _help(field):
+    help_text = field.metadata["help"]
+    if field.name in families.RECIPE_FIELDS:
+        return f"{help_text} (default: the family recipe's, {families.recipe_defaults(field.name)})"
+    if "default" in help_text:
+        return help_text
+    return f"{help_text} (default: {field.default!r})"
 
 
 def add_train_arguments(parser):
@@ -83,19 +111,23 @@ def add_train_arguments(parser):
     for field in dataclasses.fields(TrainConfig):
         if field.name in _NOT_FLAGS:
             continue
-        help_text, choices = field.metadata["help"], field.metadata.get("choices")
+        choices = field.metadata.get("choices")
         names = [f"--{field.name.replace('_', '-')}"]
         if "_" in field.name:
             names.append(f"--{field.name}")
         names.extend(ALIASES.get(field.name, ()))
         kind = _base_type(field.type)
-        kwargs = {"dest": field.name, "help": f"{help_text} (default: {field.default!r})"}
+        kwargs = {"dest": field.name, "help": _help(field)}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
             kwargs["type"] = {int: int, float: _number}.get(kind, str)
             if choices:
                 kwargs["choices"] = choices
+            elif field.name == "recipe":
+                kwargs["choices"] = sorted(
+                    {r for f in families.FAMILIES.values() for r in f.recipes}
+                )
         group.add_argument(*names, **kwargs)
     # Only flags the user typed appear in the namespace.
     fields = {f.name for f in dataclasses.fields(TrainConfig)} - _DATA_FIELDS

@@ -5,6 +5,10 @@ export a SavedModel version -> serve it with `tfcharnlp serve` (a separate
 process speaking the TensorFlow Serving gRPC API) -> query it through the
 client library, and check that the served answers equal the in-process
 model's. Every step prints what it did, so the demo doubles as a tour.
+
+It sits next to `tfcharnlp.cli`, outside the library: it is the one
+command that uses all three packages (the library, `serving`'s server and
+client).
 """
 
 import contextlib
@@ -59,6 +63,7 @@ def run(args):
     import numpy as np
 
     from tfcharnlp.data import load_dataset, preset, resolve_data_dir
+    from tfcharnlp.export.export_model import export_trained
     from tfcharnlp.training import TrainConfig, train
 
     workdir = pathlib.Path(args.workdir).resolve()
@@ -83,13 +88,11 @@ def run(args):
             "patience": 2,
             "output_dir": str(workdir / "runs"),
             "model_name": args.model_name,
-            "export": True,
-            "export_base": str(workdir / "models"),
         }
     )
     result = train(config)
     print(f"model folder: {result.model_dir}")
-    print(f"exported SavedModel: {result.export_path}")
+    print(f"exported SavedModel: {export_trained(result, base=workdir / 'models')}")
 
     step(3, "serve the model repository with `tfcharnlp serve` (TF Serving gRPC API)")
     port = free_port()

@@ -1,0 +1,339 @@
+"""The model families: the one registry `train`, `tune`, the CLI and the hypermodels read.
+
+A family is a backbone class, a task (a classifier or a language model), the
+tokenizers it reads, how a `TrainConfig` maps to its constructor arguments,
+and its recipes. A recipe is a family's training defaults (optimizer,
+learning rate, schedule, batch size, dropout, lengths, sizes, epochs,
+patience): the fields of `RECIPE_FIELDS` that the family uses. A
+`TrainConfig` leaves those fields unset (None) unless a flag or a config file
+sets them; `TrainConfig.resolve()` fills the rest from the family's recipe
+(`--recipe NAME`, "default" unless named), and the resolved values are what
+a run uses and what `train_config.json` records. The hypermodels take their
+fixed values and the defaults of their searched values from the same recipe.
+
+To change a default, change its recipe below. To add a family: one
+`Family(...)` entry in `FAMILIES`, its backbone module, and its hypermodel
+`tuning/<name>_hypermodel.py` (found by that name).
+
+This module imports no TensorFlow: the command line reads it to build `--help`.
+"""
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Mapping
+
+from tfcharnlp.errors import ConfigError
+
+CLASSIFIER = "classifier"
+LANGUAGE_MODEL = "language_model"
+
+# The TrainConfig fields a recipe may set. A family's recipes set exactly the
+# ones it uses; a config that sets one the family does not use is an error.
+# `model_options` (backbone constructor arguments) is merged: the config's
+# entries override the recipe's.
+RECIPE_FIELDS = (
+    "max_length",
+    "seq_length",
+    "embedding_dim",
+    "hidden_units",
+    "num_layers",
+    "dropout",
+    "model_options",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "schedule",
+    "decay_rate",
+    "decay_epochs",
+    "batch_size",
+    "epochs",
+    "patience",
+)
+DEFAULT_RECIPE = "default"
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One model family.
+
+    Args:
+        name: the `--family` value.
+        task: `CLASSIFIER` or `LANGUAGE_MODEL`.
+        backbone: `"module:Class"` of the backbone, imported on first use.
+        summary: one line for `--help`.
+        recipes: recipe name -> {field of `RECIPE_FIELDS`: value}; every
+            recipe of a family sets the same fields; "default" is required.
+        arguments: `config -> (backbone_kwargs, task_kwargs)`, the
+            constructor arguments a resolved `TrainConfig` gives (the
+            vocabulary size and `model_options` are added by the builder).
+        tokenizers: the tokenizers the family reads.
+        word_vectors: whether the embedding can start from pre-trained vectors.
+        min_length: the shortest `max_length` the backbone accepts.
+    """
+
+    name: str
+    task: str
+    backbone: str
+    summary: str
+    recipes: Mapping[str, Mapping[str, object]]
+    arguments: Callable
+    tokenizers: tuple = ("char", "word")
+    word_vectors: bool = False
+    min_length: int = 1
+
+    @property
+    def is_language_model(self):
+        return self.task == LANGUAGE_MODEL
+
+    @property
+    def fields(self):
+        """The `RECIPE_FIELDS` this family uses."""
+        return tuple(self.recipes[DEFAULT_RECIPE])
+
+    def recipe(self, name=DEFAULT_RECIPE):
+        """The values of the recipe `name` (a `ConfigError` naming `recipe` if unknown)."""
+        if name not in self.recipes:
+            raise ConfigError(
+                "recipe",
+                f"expected one of {', '.join(repr(r) for r in self.recipes)} for family "
+                f"{self.name!r}, got {name!r}",
+            )
+        return dict(self.recipes[name])
+
+    def backbone_class(self):
+        module, _, attribute = self.backbone.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+# ------------------------------------------------------------- recipes
+# The "default" recipes keep the values of the first releases (shared
+# optimization settings below); change a value here to change the default.
+_OPTIMIZATION = {
+    "optimizer": "adam",
+    "learning_rate": 0.001,
+    "momentum": 0.9,
+    "schedule": "none",
+    "decay_rate": 0.5,
+    "decay_epochs": 3.0,
+    "batch_size": 128,
+    "epochs": 10,
+    "patience": 3,
+}
+
+CHAR_CNN_RECIPES = {
+    "default": {
+        "max_length": 1014,
+        "embedding_dim": None,  # None: one-hot characters, as in the paper
+        "dropout": 0.5,
+        "model_options": {},
+        **_OPTIMIZATION,
+    },
+    # Zhang, Zhao & LeCun (2015): SGD 0.01 with momentum 0.9, the rate halved
+    # every 3 epochs, batches of 128, 1014 characters, dropout 0.5 between the
+    # fully connected layers; the weights start from N(0, 0.05) (the small
+    # backbone's own initialisation).
+    "paper": {
+        "max_length": 1014,
+        "embedding_dim": None,
+        "dropout": 0.5,
+        "model_options": {},
+        "optimizer": "sgd",
+        "learning_rate": 0.01,
+        "momentum": 0.9,
+        "schedule": "step",
+        "decay_rate": 0.5,
+        "decay_epochs": 3.0,
+        "batch_size": 128,
+        "epochs": 10,
+        "patience": 3,
+    },
+}
+MULTI_WIDTH_CNN_RECIPES = {
+    "default": {
+        "max_length": 1014,
+        "embedding_dim": 16,
+        "dropout": 0.5,
+        "model_options": {},
+        **_OPTIMIZATION,
+    },
+}
+LSTM_RECIPES = {
+    "default": {
+        "max_length": 1014,
+        "embedding_dim": 128,
+        "hidden_units": 128,
+        "num_layers": 1,
+        "dropout": 0.5,
+        "model_options": {},
+        **_OPTIMIZATION,
+    },
+}
+CNN_LSTM_RECIPES = {
+    "default": {
+        "max_length": 1014,
+        "embedding_dim": 128,
+        "hidden_units": 128,
+        "dropout": 0.5,
+        "model_options": {},
+        **_OPTIMIZATION,
+    },
+}
+CHAR_GRU_RECIPES = {
+    "default": {
+        "seq_length": 100,
+        "max_length": 1014,  # the padding of a prompt in the exported generator
+        "embedding_dim": 64,
+        "hidden_units": 256,
+        "num_layers": 2,
+        "dropout": 0.5,
+        "model_options": {},
+        **_OPTIMIZATION,
+    },
+}
+
+
+# ------------------------------------------------ config -> constructor arguments
+def _char_cnn_arguments(config):
+    backbone = {"max_length": config.max_length, "size": config.size, "dropout": config.dropout}
+    if config.embedding_dim is not None:
+        backbone.update(input_encoding="embedding", embedding_dim=config.embedding_dim)
+    # The paper's dropout sits between the backbone's fully connected layers.
+    return backbone, {"dropout": 0.0}
+
+
+def _multi_width_cnn_arguments(config):
+    backbone = {"max_length": config.max_length, "embedding_dim": config.embedding_dim}
+    return backbone, {"dropout": config.dropout}
+
+
+def _lstm_arguments(config):
+    backbone = {
+        "max_length": config.max_length,
+        "embedding_dim": config.embedding_dim,
+        "hidden_units": config.hidden_units,
+        "num_layers": config.num_layers,
+        "bidirectional": config.bidirectional,
+    }
+    return backbone, {"dropout": config.dropout}
+
+
+def _cnn_lstm_arguments(config):
+    backbone = {
+        "max_length": config.max_length,
+        "embedding_dim": config.embedding_dim,
+        "hidden_units": config.hidden_units,
+        "variant": config.variant,
+        "bidirectional": config.bidirectional,
+    }
+    return backbone, {"dropout": config.dropout}
+
+
+def _char_gru_arguments(config):
+    backbone = {
+        "embedding_dim": config.embedding_dim,
+        "hidden_units": config.hidden_units,
+        "num_layers": config.num_layers,
+        "cell": config.cell,
+        "dropout": config.dropout,
+    }
+    return backbone, {}
+
+
+FAMILIES = {
+    family.name: family
+    for family in (
+        Family(
+            name="char_cnn",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.char_cnn_backbone:CharCNNBackbone",
+            summary="Zhang, Zhao & LeCun (2015) character CNN, --size small|large",
+            recipes=CHAR_CNN_RECIPES,
+            arguments=_char_cnn_arguments,
+            tokenizers=("char",),
+            # Six convolutions and three poolings leave nothing of a shorter text.
+            min_length=123,
+        ),
+        Family(
+            name="multi_width_cnn",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.multi_width_cnn_backbone:MultiWidthCNNBackbone",
+            summary="Kim (2014)-style convolutions of several widths, max over time",
+            recipes=MULTI_WIDTH_CNN_RECIPES,
+            arguments=_multi_width_cnn_arguments,
+            word_vectors=True,
+        ),
+        Family(
+            name="lstm",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.lstm_backbone:LSTMBackbone",
+            summary="stacked LSTM, --bidirectional",
+            recipes=LSTM_RECIPES,
+            arguments=_lstm_arguments,
+            word_vectors=True,
+        ),
+        Family(
+            name="cnn_lstm",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.cnn_lstm_backbone:CNNLSTMBackbone",
+            summary="convolution + LSTM hybrids, --variant sequential|concatenated|parallel|attention",
+            recipes=CNN_LSTM_RECIPES,
+            arguments=_cnn_lstm_arguments,
+            word_vectors=True,
+        ),
+        Family(
+            name="char_gru",
+            task=LANGUAGE_MODEL,
+            backbone="tfcharnlp.models.char_gru_backbone:CharGRUBackbone",
+            summary="character language model (the generator), --cell gru|lstm",
+            recipes=CHAR_GRU_RECIPES,
+            arguments=_char_gru_arguments,
+            tokenizers=("char",),
+        ),
+    )
+}
+FAMILY_NAMES = tuple(FAMILIES)
+
+
+def get_family(name):
+    """The `Family` called `name` (a `ConfigError` naming `family` if unknown)."""
+    if name not in FAMILIES:
+        raise ConfigError(
+            "family", f"expected one of {', '.join(repr(n) for n in FAMILIES)}, got {name!r}"
+        )
+    return FAMILIES[name]
+
+
+def family_names(task=None):
+    """The family names, all or those of one task."""
+    return tuple(name for name, family in FAMILIES.items() if task in (None, family.task))
+
+
+def _format(value):
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def recipe_defaults(field):
+    """`"char_cnn 1014, lstm 1014, ..."`: each family's default recipe value of `field`."""
+    values = [
+        (name, family.recipes[DEFAULT_RECIPE][field])
+        for name, family in FAMILIES.items()
+        if field in family.recipes[DEFAULT_RECIPE]
+    ]
+    distinct = {repr(value) for _, value in values}
+    if len(distinct) == 1 and len(values) == len(FAMILIES):
+        return f"{_format(values[0][1])} for every family"
+    return ", ".join(f"{name} {_format(value)}" for name, value in values)
+
+
+def describe_recipes():
+    """Every family's recipes, one line each (the epilog of `train --help`)."""
+    lines = []
+    for name, family in FAMILIES.items():
+        for recipe_name, values in family.recipes.items():
+            settings = " ".join(
+                f"{field}={_format(values[field])}"
+                for field in RECIPE_FIELDS
+                if field in values and values[field] != {}
+            )
+            lines.append(f"  {name} --recipe {recipe_name}: {settings}")
+    return "\n".join(lines)

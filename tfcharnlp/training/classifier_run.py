@@ -1,0 +1,46 @@
+"""One classifier training run: data -> model -> fit -> held-out report -> model folder."""
+
+import logging
+
+from tfcharnlp.training import model_folder
+from tfcharnlp.training.evaluate import evaluate_classifier
+from tfcharnlp.training.fitting import fit_model
+from tfcharnlp.training.model_setup import build_compiled_model
+from tfcharnlp.training.run_data import read_classifier_data
+from tfcharnlp.training.train_result import TrainResult
+
+logger = logging.getLogger(__name__)
+
+
+def train_classifier(config, run_dir, strategy, extra_callbacks=()):
+    """Trains the classifier a resolved `config` describes under `strategy`; a `TrainResult`."""
+    data = read_classifier_data(config, strategy)
+    with strategy.scope():
+        model = build_compiled_model(config, data.inputs)
+    history, initial_epoch = fit_model(
+        config,
+        run_dir,
+        model,
+        data.train,
+        data.validation,
+        extra_callbacks,
+        class_weight=data.class_weight,
+    )
+    vocabulary = data.label_vocabulary
+    report = evaluate_classifier(model, data.evaluation, vocabulary.labels, data.split)
+    report.save(run_dir, history=history)
+    logger.info("\n%s", report.to_text())
+    recorded = model_folder.write_model_folder(
+        run_dir, model, config, data.data_configs, label_vocabulary=vocabulary
+    )
+    return TrainResult(
+        model_dir=run_dir,
+        model=model,
+        history=history,
+        metrics={"accuracy": report.accuracy, "macro_f1": report.macro_f1, "split": data.split},
+        config=config,
+        recorded_config=recorded,
+        report=report,
+        label_vocabulary=vocabulary,
+        initial_epoch=initial_epoch,
+    )
