@@ -15,9 +15,13 @@ enables Prometheus, as tensorflow_model_server does. Recorded:
 - `tfcharnlp_serving_model_version_state`: 1 per (model, version, state), the
   same truth as GetModelStatus.
 
+Label values are bounded: a model that is not configured, or a signature the
+version lacks, counts under `__unknown__`, so requests naming random models
+cannot grow the server's memory.
+
 gRPC calls are counted by `MetricsInterceptor`; REST calls by the REST
-handler; model calls by `instrument_servable`, which wraps each signature's
-function when a version loads.
+handler; model calls by `instrument_servable`, which hooks each signature
+when a version loads.
 """
 
 import bisect
@@ -194,7 +198,13 @@ class ServingMetrics:
         )
 
     def record_request(self, model, version, signature, api, protocol, code, seconds):
-        """One answered request; `code` is a `grpc.StatusCode` name (`OK`, `NOT_FOUND`, ...)."""
+        """One answered request; `code` is a `grpc.StatusCode` name (`OK`, `NOT_FOUND`, ...).
+
+        Labels name only models, versions and signatures that exist (see
+        `ModelManager.known_labels`), so a client cannot grow memory with random names.
+        """
+        if self.manager is not None:
+            model, version, signature = self.manager.known_labels(model, version, signature)
         version = "" if version is None else str(version)
         labels = (model, version, signature, api, protocol)
         self.requests.inc((*labels, code))

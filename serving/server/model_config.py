@@ -15,7 +15,8 @@ from serving.server import status
 
 # A version folder is a decimal number (`00000123` is version 123); anything
 # else (temporary export folders such as `.tmp-3` or `tmp3`) is ignored.
-_VERSION_FOLDER = re.compile(r"^[0-9]+$")
+# `fullmatch`, not `match`: `$` also matches before a final newline, and `5\n` is no version.
+_VERSION_FOLDER = re.compile(r"[0-9]+")
 
 # Model platforms that mean "a TensorFlow SavedModel".
 _TENSORFLOW_PLATFORMS = ("", "tensorflow")
@@ -100,7 +101,7 @@ def scan_versions(base_path):
         return {}
     versions = {}
     for name in names:
-        if not _VERSION_FOLDER.match(name):
+        if not _VERSION_FOLDER.fullmatch(name):
             continue
         path = os.path.join(base_path, name)
         if os.path.isdir(path):

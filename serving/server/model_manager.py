@@ -27,6 +27,8 @@ from serving.server.warmup import run_warmup
 State = get_model_status_pb2.ModelVersionStatus.State
 _GRPC_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
+# The metric label of models and signatures that do not exist.
+UNKNOWN_LABEL = "__unknown__"
 # How long an unload waits for requests in flight before dropping the model anyway.
 UNLOAD_DRAIN_SECONDS = 60.0
 
@@ -381,6 +383,27 @@ class ModelManager:
         raise status.servable_not_found(
             name, model_spec.version.value if choice == "version" else None
         )
+
+    def known_labels(self, name, version, signature):
+        """`(name, version, signature)` as metric labels, each kept only if it exists.
+
+        A model that is not configured becomes `UNKNOWN_LABEL` (with no
+        version or signature), a version with no entry here `""`, a signature
+        the serving version lacks `UNKNOWN_LABEL`: requests naming random
+        models cannot grow the metrics without bound.
+        """
+        model = self._models.get(name)
+        if model is None or model.removed:
+            return UNKNOWN_LABEL, "", ""
+        if version is not None and version not in model.versions:
+            version = None
+        route = self._routes.get(name)
+        servable = None
+        if route is not None:
+            servable = route.latest if version is None else route.by_version.get(version)
+        if servable is None or signature not in servable.signatures:
+            signature = UNKNOWN_LABEL
+        return name, version, signature
 
     def available(self, name):
         route = self._routes.get(name)

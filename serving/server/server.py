@@ -95,6 +95,14 @@ class ModelServer:
     ):
         from serving.server import metrics as metrics_module
 
+        if grpc_socket_path and ssl_config is not None and ssl_config.client_verify:
+            # gRPC serves a Unix socket without TLS: with it, any local process
+            # would get in without the client certificate mutual TLS requires.
+            raise ConfigError(
+                "--grpc_socket_path",
+                "the Unix socket takes no client certificate, so it would bypass the mutual TLS "
+                "of --ssl_config_file (client_verify: true); use one or the other",
+            )
         self.host = host
         self.requested_port = port
         self.grpc_socket_path = grpc_socket_path

@@ -264,7 +264,8 @@ class TestModelConfig:
             model_config.parse_model_server_config("model_config_list { nope: 1 }")
 
     def test_scan_reads_numeric_folders_only(self, tmp_path):
-        for name in ("00000123", "7", ".tmp-8", "tmp9", "x10"):
+        # "12\n" would pass `re.match("^[0-9]+$")`: `$` matches before a final newline.
+        for name in ("00000123", "7", ".tmp-8", "tmp9", "x10", "12\n", "13\r", "１４"):
             (tmp_path / name).mkdir()
         (tmp_path / "11").write_text("a file, not a version folder")
         assert model_config.scan_versions(tmp_path) == {
@@ -342,6 +343,29 @@ def test_events_are_one_line_of_key_value_pairs():
     assert fields["event"] == "version_load_failed"
     assert fields["version"] == "3"
     assert fields["error"].startswith('bad "file"')
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a\rforged event=x",
+        "line\u2028separator",
+        "para\u2029graph",
+        "esc\x1b[31mred",
+        "nul\x00byte",
+        "next\x85line",
+        "tab\there",
+        "back\\slash",
+        "non\u00a0breaking",
+    ],
+)
+def test_event_values_escape_every_control_and_separator_character(value):
+    line = format_event("request_failed", message=value, model="m")
+    # One line for any log reader (str.splitlines splits on \r, U+2028, \x85, ...).
+    assert line.splitlines() == [line]
+    assert all(char.isprintable() for char in line)
+    fields = dict(part.split("=", 1) for part in shlex.split(line))
+    assert set(fields) == {"event", "message", "model"} and fields["model"] == "m"
 
 
 def test_status_messages_use_tensorflow_serving_wording():
