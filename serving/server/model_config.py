@@ -23,13 +23,23 @@ _TENSORFLOW_PLATFORMS = ("", "tensorflow")
 
 
 def parse_model_server_config(text, source="model config"):
-    """Parses TensorFlow Serving's text-format `ModelServerConfig`."""
+    """Parses TensorFlow Serving's text-format `ModelServerConfig`.
+
+    A file that does not parse gets tensorflow_model_server's two lines:
+    protobuf's `Error parsing text-format tensorflow.serving.ModelServerConfig:
+    LINE:COLUMN: ...` and `Invalid protobuf file: 'PATH'`.
+    """
     config = model_server_config_pb2.ModelServerConfig()
     try:
         text_format.Parse(text, config)
     except text_format.ParseError as error:
+        where = ""
+        if error.GetLine() is not None:
+            where = f"{error.GetLine()}:{error.GetColumn()}: "
+        detail = str(error).split(" : ", 1)[-1] if " : " in str(error) else str(error)
         raise status.invalid_argument(
-            f"{source}: cannot parse as ModelServerConfig: {error}"
+            f"Error parsing text-format {config.DESCRIPTOR.full_name}: {where}{detail}\n"
+            f"Invalid protobuf file: '{source}'"
         ) from error
     return config
 

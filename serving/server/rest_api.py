@@ -3,7 +3,8 @@
 Routes and JSON follow tensorflow_model_server (http_rest_api_handler.cc,
 json_tensor.cc):
 
-- `GET /v1/models/NAME[/versions/N|/labels/L]`: GetModelStatus as JSON;
+- `GET /v1/models/NAME[/versions/N|/labels/L]`: GetModelStatus as JSON (a
+  label is ignored there, as in TF Serving: every version is listed);
 - `GET .../metadata`: GetModelMetadata (`model_spec` + `metadata.signature_def`);
 - `POST .../NAME[/versions/N|/labels/L]:predict` with `instances` (row format,
   answered as `predictions`) or `inputs` (columnar, answered as `outputs`),
@@ -648,11 +649,8 @@ class RestApi:
         }
 
     def _status(self, spec):
+        # As in TensorFlow Serving, a label in the path is ignored: every version is listed.
         version = spec.version.value if spec.HasField("version") else None
-        if spec.version_label:
-            servable = self.manager.acquire(spec)
-            version = servable.version
-            servable.release()
         response = get_model_status_pb2.GetModelStatusResponse()
         for number, state, error in self.manager.version_states(spec.name, version):
             entry = response.model_version_status.add(version=number, state=state)

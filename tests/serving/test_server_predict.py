@@ -39,7 +39,13 @@ def server(tmp_path_factory):
         text_warmup_texts=["warm me up"],
         version_labels={"stable": 1, "canary": 2, "gone": 9},
     )
-    running = start_server(config_list=config_list, port=0, file_system_poll_wait_seconds=0)
+    # Labels in a startup config need TF Serving's flag (no version is available yet).
+    running = start_server(
+        config_list=config_list,
+        port=0,
+        file_system_poll_wait_seconds=0,
+        allow_version_labels_for_unavailable_models=True,
+    )
     yield running
     running.stop(grace=1)
 
@@ -409,9 +415,21 @@ def bad_requests():
             "input size does not match signature: 2!=1 len({extra,text}) != len({text}). Sent extra: {extra}. Missing but required: {}.",
         ),
         ("missing input", missing_input, CODE.INVALID_ARGUMENT, None),
-        ("wrong dtype", wrong_dtype, CODE.INVALID_ARGUMENT, None),
-        ("wrong shape", wrong_shape, CODE.INVALID_ARGUMENT, None),
-        ("scalar input", scalar_input, CODE.INVALID_ARGUMENT, None),
+        (
+            "wrong dtype",
+            wrong_dtype,
+            CODE.INVALID_ARGUMENT,
+            "Expects arg[0] to be string but float is provided",
+        ),
+        (
+            "string matrix for a string vector",
+            wrong_shape,
+            CODE.INVALID_ARGUMENT,
+            "input 'text' has shape [2,2] but the signature serving_default expects [-1] "
+            "(-1 = any size): strings of another rank than the signature declares are refused, "
+            "as they can crash a model's string ops",
+        ),
+        ("string scalar for a string vector", scalar_input, CODE.INVALID_ARGUMENT, None),
         (
             "unknown output_filter",
             unknown_output_filter,
