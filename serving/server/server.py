@@ -61,6 +61,8 @@ class ModelServer:
         enable_warmup: replay each version's warmup records before serving it.
         rest_api_port: also serve TF Serving's REST API on this port (None: off; 0: a free one).
         rest_api_timeout_in_ms: deadline of each REST call.
+        rest_api_num_threads: REST requests served at once (None: 4 per core).
+        rest_api_max_body_bytes: largest REST body; larger ones get 413 unread.
         monitoring_config: TF Serving `MonitoringConfig`; Prometheus needs the REST port.
         ssl_config: TF Serving `SSLConfig` for TLS / mutual TLS on the gRPC port.
         limits: `RequestLimits` for large requests (None: the defaults).
@@ -94,6 +96,8 @@ class ModelServer:
         enable_warmup=True,
         rest_api_port=None,
         rest_api_timeout_in_ms=None,
+        rest_api_num_threads=None,
+        rest_api_max_body_bytes=flags.DEFAULT_REST_API_MAX_BODY_BYTES,
         monitoring_config=None,
         ssl_config=None,
         limits=None,
@@ -134,18 +138,24 @@ class ModelServer:
         self.ssl_config = ssl_config
         self.rest = None
         if rest_api_port is not None:
-            from serving.server.rest_api import DEFAULT_TIMEOUT_MS, RestApiServer
+            from serving.server.http_server import RestApiServer
+            from serving.server.rest_api import DEFAULT_TIMEOUT_MS, RestApi
 
-            self.rest = RestApiServer(
+            api = RestApi(
                 self.manager,
-                host=host,
-                port=rest_api_port,
                 timeout_in_ms=DEFAULT_TIMEOUT_MS
                 if rest_api_timeout_in_ms is None
                 else rest_api_timeout_in_ms,
                 metrics=self.metrics,
+            )
+            self.rest = RestApiServer(
+                api,
+                host=host,
+                port=rest_api_port,
+                metrics=self.metrics,
                 prometheus_path=monitoring_config.prometheus_config.path if prometheus else None,
-                max_body_bytes=max_message_size,
+                max_body_bytes=rest_api_max_body_bytes,
+                max_threads=rest_api_num_threads,
             )
         options = [
             ("grpc.max_receive_message_length", max_message_size),
@@ -227,6 +237,8 @@ class ModelServer:
                 enable_warmup=args.enable_model_warmup,
                 rest_api_port=args.rest_api_port or None,
                 rest_api_timeout_in_ms=args.rest_api_timeout_in_ms,
+                rest_api_num_threads=args.rest_api_num_threads or None,
+                rest_api_max_body_bytes=args.rest_api_max_body_bytes,
                 monitoring_config=monitoring_config,
                 ssl_config=ssl_config,
                 limits=RequestLimits(
