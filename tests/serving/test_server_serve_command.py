@@ -1,5 +1,6 @@
 """`tfcharnlp serve`: tensorflow_model_server's flags, refusals, Unix socket, SIGTERM drain."""
 
+import re
 import signal
 import time
 
@@ -168,3 +169,53 @@ def test_max_message_size_is_enforced_and_server_survives(tmp_path):
             assert stub.Predict(predict_request(["small"]), timeout=10).model_spec.name == "m"
     finally:
         server.stop(grace=1)
+
+
+# What TensorFlow's C++ side prints at start-up (absl's "I0000 00:00:..." lines and the rest).
+TENSORFLOW_START_UP = re.compile(
+    r"^[IWE]\d{4} \d\d:\d\d:|absl::InitializeLog|oneDNN|cudart_stub|cuInit|cpu_feature_guard",
+    re.MULTILINE,
+)
+
+
+def _run_cli(repo_root, argv, seconds=None):
+    """stderr of `tfcharnlp ARGV` run without TF_CPP_MIN_LOG_LEVEL, as a user runs it.
+
+    With `seconds`, the command (a server) is stopped with SIGTERM once it listens.
+    """
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = str(repo_root)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfcharnlp.cli", *argv],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if seconds is not None:
+        assert "listening on" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr[-2000:]
+    return stderr
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_commands_print_no_tensorflow_start_up_lines_unless_verbose(tmp_path, repo_root):
+    base = tmp_path / "m"
+    server_models.build_text_model(base, 1)
+    serve = ["serve", "--port=0", "--model_name=m", f"--model_base_path={base}"]
+    quiet = _run_cli(repo_root, serve, seconds=1)
+    assert not TENSORFLOW_START_UP.findall(quiet), quiet
+    # The server's own event log stays.
+    assert "event=server_started" in quiet and "event=server_stopped" in quiet
+    inspect = _run_cli(repo_root, ["inspect", str(base / "1")])
+    assert not TENSORFLOW_START_UP.findall(inspect), inspect
+    verbose = _run_cli(repo_root, ["-v", *serve], seconds=1)
+    assert TENSORFLOW_START_UP.findall(verbose)
