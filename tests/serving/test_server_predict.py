@@ -15,7 +15,9 @@ from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
     get_model_metadata_pb2,
+    get_model_status_pb2,
     inference_pb2,
+    model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
     regression_pb2,
@@ -486,6 +488,18 @@ def test_garbage_bytes_are_rejected_and_server_survives(channel, stub):
         raw(b"\xff\x00\x13garbage that is no protobuf", timeout=10)
     assert caught.value.code() in (CODE.INTERNAL, CODE.INVALID_ARGUMENT)
     assert stub.Predict(text_request(["x"]), timeout=10).outputs
+
+
+def test_model_status_lists_versions_newest_first(channel):
+    # TF Serving's ServableStateMonitor orders versions with std::greater; a label is ignored.
+    stub = model_service_pb2_grpc.ModelServiceStub(channel)
+    request = get_model_status_pb2.GetModelStatusRequest()
+    request.model_spec.name = LABELLED
+    versions = stub.GetModelStatus(request, timeout=10).model_version_status
+    assert [status.version for status in versions] == [2, 1]
+    request.model_spec.version_label = "stable"
+    versions = stub.GetModelStatus(request, timeout=10).model_version_status
+    assert [status.version for status in versions] == [2, 1]
 
 
 def test_health_service_reports_serving(channel):

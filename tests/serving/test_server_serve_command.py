@@ -1,5 +1,6 @@
 """`tfcharnlp serve`: tensorflow_model_server's flags, refusals, Unix socket, SIGTERM drain."""
 
+import argparse
 import re
 import signal
 import time
@@ -219,3 +220,40 @@ def test_commands_print_no_tensorflow_start_up_lines_unless_verbose(tmp_path, re
     assert not TENSORFLOW_START_UP.findall(inspect), inspect
     verbose = _run_cli(repo_root, ["-v", *serve], seconds=1)
     assert TENSORFLOW_START_UP.findall(verbose)
+
+
+def test_a_config_that_does_not_parse_is_reported_in_tensorflow_model_servers_words(
+    tmp_path, capsys
+):
+    config = tmp_path / "models.config"
+    config.write_text('model_config_list { config { nme: "m" } }\n')
+    assert cli.main(["serve", f"--model_config_file={config}"]) == 2
+    err = capsys.readouterr().err
+    # tensorflow_model_server_test.py looks for this text on the server's stderr.
+    assert "Error parsing text-format tensorflow.serving.ModelServerConfig: 1:30: " in err
+    assert f"Invalid protobuf file: '{config}'" in err
+
+
+def test_labels_in_the_startup_config_need_the_flag(tmp_path, capsys):
+    config = tmp_path / "models.config"
+    config.write_text(
+        'model_config_list { config { name: "m" base_path: "%s" model_platform: "tensorflow" '
+        'version_labels { key: "stable" value: 1 } } }\n' % (tmp_path / "m")
+    )
+    assert cli.main(["serve", "--port=0", f"--model_config_file={config}"]) == 2
+    assert (
+        "Request to assign label to version 1 of model m, which is not currently available "
+        "for inference" in capsys.readouterr().err
+    )
+    from serving.server import flags
+    from serving.server.server import ModelServer
+
+    parser = flags.add_flags(argparse.ArgumentParser())
+    args = parser.parse_args(
+        [
+            "--port=0",
+            f"--model_config_file={config}",
+            "--allow_version_labels_for_unavailable_models",
+        ]
+    )
+    assert ModelServer.from_flags(args).manager.allow_version_labels_for_unavailable_models
