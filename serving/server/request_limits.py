@@ -74,14 +74,27 @@ def _refuse_memory(estimate, limit):
     )
 
 
-def _check_part(outputs, rows, total, chunk):
+def unbatched_output(outputs, rows):
+    """`(alias, array)` of the first output without exactly `rows` rows along dimension 0, or None.
+
+    Outputs are split back by rows (parts of a large request here, merged
+    requests in the batch scheduler) only when each has one row per input row.
+    """
     for alias, (array, _) in outputs.items():
         if array.ndim == 0 or array.shape[0] != rows:
-            raise status.invalid_argument(
-                f"a request of {total} rows is run in parts of at most {chunk} rows "
-                f"(--max_rows_per_model_call), but output '{alias}' has shape {list(array.shape)} "
-                f"for {rows} rows, not one row per input row; send at most {chunk} rows"
-            )
+            return alias, array
+    return None
+
+
+def _check_part(outputs, rows, total, chunk):
+    unbatched = unbatched_output(outputs, rows)
+    if unbatched is not None:
+        alias, array = unbatched
+        raise status.invalid_argument(
+            f"a request of {total} rows is run in parts of at most {chunk} rows "
+            f"(--max_rows_per_model_call), but output '{alias}' has shape {list(array.shape)} "
+            f"for {rows} rows, not one row per input row; send at most {chunk} rows"
+        )
 
 
 def run_split(run, arrays, chunk, limits, deadline=None):
