@@ -7,6 +7,7 @@ modules import TensorFlow inside their handlers, so `--help` stays fast.
 
 import argparse
 import logging
+import os
 import sys
 
 from tfcharnlp import __version__
@@ -19,6 +20,29 @@ COMMAND_MODULES = (
 )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: flags may come before, between or after its positionals.
+
+    Plain argparse matches positionals greedily in one go, so in
+    `predict MODEL --json TEXT` the texts after `--json` are left over
+    ("unrecognized arguments"). `parse_known_intermixed_args` first takes the
+    flags out, then matches all positionals together, as users of `git` or
+    `docker` expect. It calls `parse_known_args` itself (Python 3.11), hence
+    the guard that sends those inner calls to argparse's own parsing.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="tfcharnlp",
@@ -28,7 +52,9 @@ def build_parser():
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="debug logging, TensorFlow's start-up lines"
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=CommandParser
+    )
     subparsers.required = True
     import importlib
 
@@ -51,12 +77,20 @@ def main(argv=None):
     from tfcharnlp.errors import TfcharnlpError
 
     try:
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        # Flushed here, not at exit, so that a closed pipe is caught below.
+        sys.stdout.flush()
+        return code
     except TfcharnlpError as error:
         print(f"tfcharnlp {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `tfcharnlp data ... | head`: the reader left; end quietly. Python's own
+        # recipe: point stdout at devnull so the flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

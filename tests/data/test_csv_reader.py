@@ -231,3 +231,152 @@ def test_missing_label_column_hints_at_no_labels(tmp_path):
     path = write(tmp_path / "a.csv", "text\nx\n")
     with pytest.raises(ConfigError, match="--no-labels"):
         read_examples(DataConfig(path=path))
+
+
+def test_undecodable_rows_end_with_an_encoding_hint(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ncaf\xe9,x\ngood,y\nalso good,x\n")
+    report = read_examples(DataConfig(path=path)).report
+    assert report.undecodable == 1
+    # The hint follows the list of skipped rows.
+    assert (
+        "  skipped line 2: undecodable bytes (not valid utf-8)\n"
+        "hint: 1 of 3 rows are not valid utf-8; if the source is in another encoding, "
+        "try --encoding latin-1 (or cp1252)\n"
+    ) in report.summary()
+
+
+def test_no_hint_without_undecodable_rows(tmp_path):
+    path = write(tmp_path / "a.csv", "text,label\nok,x\nbroken\n")
+    assert "hint:" not in read_examples(DataConfig(path=path)).report.summary()
+
+
+def test_strict_undecodable_row_error_names_the_encoding_flag(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ngood,y\ncaf\xe9,x\n")
+    with pytest.raises(DataError) as error:
+        read_examples(DataConfig(path=path, strict=True))
+    assert str(error.value) == (
+        f"{path}:3: undecodable bytes (not valid utf-8); try --encoding latin-1 (or cp1252) "
+        "(strict mode; drop --strict to skip such rows)"
+    )
+
+
+def test_undecodable_label_is_counted_as_an_encoding_problem(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", b"text,label\ngood,y\nfine,caf\xe9\nok,y\n")
+    report = read_examples(DataConfig(path=path)).report
+    assert report.skipped[0].reason == "undecodable bytes (in the label: not valid utf-8)"
+    assert report.undecodable == 1
+
+
+def test_mostly_undecodable_rows_are_an_encoding_error_not_a_label_puzzle(tmp_path):
+    # Two of three rows are Latin-1: the one left would train a one-class model.
+    data = "text,label\ncafé crème,pos\nnaïve film,neg\nplain text,pos\n".encode("latin-1")
+    path = write_bytes(tmp_path / "a.csv", data)
+    with pytest.raises(DataError) as error:
+        read_examples(DataConfig(path=path))
+    first_line = str(error.value).splitlines()[0]
+    assert first_line == (
+        f"{path}: the encoding looks wrong: 2 of 3 rows are not valid utf-8; if the source is "
+        "in another encoding, try --encoding latin-1 (or cp1252)"
+    )
+    assert read_examples(DataConfig(path=path, encoding="latin-1")).report.rows_kept == 3
+
+
+def test_every_row_undecodable_talks_about_the_encoding(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", "text,label\ncafé,a\nnaïf,b\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"the encoding looks wrong: 2 of 2 rows are not valid"):
+        read_examples(DataConfig(path=path))
+
+
+def test_other_encodings_suggest_utf8(tmp_path):
+    path = write_bytes(tmp_path / "a.csv", "text,label\nok,a\nnaïf,b\nfine,a\n".encode())
+    summary = read_examples(DataConfig(path=path, encoding="ascii")).report.summary()
+    assert (
+        "rows are not valid ascii; if the source is in another encoding, try --encoding "
+        "utf-8 (or latin-1)" in summary
+    )
+
+
+# The user's file: line 4 opens a quote that never closes properly.
+BROKEN_QUOTE = (
+    "text,label\n"  # 1
+    "good film,pos\n"  # 2
+    "bad film,neg\n"  # 3
+    '"unterminated quote,neg\n'  # 4
+    "fine movie,pos\n"  # 5
+    "awful movie,neg\n"  # 6
+    '"ok, quoted",pos\n'  # 7
+    "last one,neg\n"  # 8
+)
+
+
+def test_unterminated_quote_skips_its_line_only_and_names_it(tmp_path):
+    path = write(tmp_path / "a.csv", BROKEN_QUOTE)
+    result = read_examples(DataConfig(path=path))
+    assert result.texts == [
+        "good film",
+        "bad film",
+        "fine movie",
+        "awful movie",
+        "ok, quoted",
+        "last one",
+    ]
+    assert (result.report.rows_read, result.report.rows_kept) == (7, 6)
+    assert result.report.skipped == [
+        (
+            4,
+            "unterminated quote: the quoted field opened on this line does not close "
+            "cleanly (',' expected after '\"' on line 7)",
+        )
+    ]
+
+
+def test_unterminated_quote_running_to_the_end_of_the_file(tmp_path):
+    path = write(tmp_path / "a.csv", 'text,label\ngood,pos\n"open,neg\nmore,pos\nlast,neg\n')
+    result = read_examples(DataConfig(path=path))
+    assert result.texts == ["good", "more", "last"]
+    assert result.report.skipped == [
+        (3, "unterminated quote: the quoted field opened on this line runs to the end of the file")
+    ]
+
+
+def test_unterminated_quote_on_the_last_line(tmp_path):
+    path = write(tmp_path / "a.csv", 'text,label\ngood,pos\n"open,neg')
+    result = read_examples(DataConfig(path=path))
+    assert result.texts == ["good"]
+    assert result.report.skipped[0].line == 3
+    assert result.report.skipped[0].reason.startswith("unterminated quote")
+
+
+def test_unterminated_quote_is_an_error_in_strict_mode(tmp_path):
+    path = write(tmp_path / "a.csv", BROKEN_QUOTE)
+    with pytest.raises(DataError, match=r"a\.csv:4: unterminated quote: the quoted field opened"):
+        read_examples(DataConfig(path=path, strict=True))
+
+
+def test_two_unterminated_quotes_each_cost_one_line(tmp_path):
+    text = 'text,label\n"one,a\nok,b\n"two,a\nfine,b\n"three, quoted",a\n'
+    result = read_examples(DataConfig(path=write(tmp_path / "a.csv", text)))
+    assert result.texts == ["ok", "fine", "three, quoted"]
+    assert [row.line for row in result.report.skipped] == [2, 4]
+
+
+def test_stray_quote_inside_a_one_line_field_is_still_read_leniently(tmp_path):
+    path = write(tmp_path / "a.csv", 'text,label\n"Great" movie,pos\nok,neg\n')
+    assert read_examples(DataConfig(path=path)).texts == ["Great movie", "ok"]
+
+
+def test_valid_multiline_fields_are_not_mistaken_for_broken_quotes(tmp_path):
+    text = 'text,label\n"first line\nsecond, line",pos\n"a ""quote""\nhere",neg\n'
+    result = read_examples(DataConfig(path=write(tmp_path / "a.csv", text)))
+    assert result.texts == ["first line\nsecond, line", 'a "quote"\nhere']
+    assert result.report.rows_skipped == 0
+
+
+def test_a_multiline_record_of_the_wrong_width_names_its_span(tmp_path):
+    # The quote closes cleanly at the end of line 3, so the csv module sees one odd record.
+    text = 'text,label\n"open,a\nclosed"\nok,b\n'
+    result = read_examples(DataConfig(path=write(tmp_path / "a.csv", text)))
+    assert result.texts == ["ok"]
+    assert result.report.skipped == [
+        (2, "expected 2 columns, found 1 (one record over lines 2-3: an unterminated quote?)")
+    ]

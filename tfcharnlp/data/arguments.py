@@ -36,6 +36,7 @@ _OVERRIDES = {
     "split_seed": "split_seed",
     "strict": "strict",
     "tfds_split": "tfds_split",
+    "file_suffix": "file_suffix",
 }
 
 
@@ -79,7 +80,12 @@ def add_data_arguments(parser):
         help="whether the CSV/TSV file starts with a header row (default: auto)",
     )
     group.add_argument("--separator", help="field separator (default: , for csv, tab for tsv)")
-    group.add_argument("--quoting", choices=QUOTING_STYLES, help="default: minimal csv, none tsv")
+    group.add_argument(
+        "--quoting",
+        choices=QUOTING_STYLES,
+        help="minimal: double-quoted fields, as CSV writers write them; none: quotes are text "
+        "(default: minimal for csv, none for tsv; the report notes texts still wrapped in quotes)",
+    )
     group.add_argument("--encoding", help="text encoding (default utf-8; TREC is latin-1)")
     group.add_argument("--label-prefix", choices=LABEL_PREFIX_STYLES, help="prefixed line style")
     group.add_argument("--max-rows", type=int, help="stop after this many kept rows")
@@ -89,6 +95,12 @@ def add_data_arguments(parser):
     group.add_argument("--validation-split", type=float, help="validation fraction (default 0.1)")
     group.add_argument("--split-seed", type=int, help="salt of the split hash (default 0)")
     group.add_argument("--tfds-split", help="split of a tfds: source (default train)")
+    group.add_argument(
+        "--file-suffix",
+        metavar="SUFFIX",
+        help="folder of class folders: read only files ending in SUFFIX, e.g. .txt "
+        "(default: every file that is not hidden)",
+    )
     group.add_argument(
         "--strict", action="store_true", default=None, help="fail on the first malformed row"
     )

@@ -63,6 +63,9 @@ class DataConfig:
         split_seed: salt of the split hash; change it for another split.
         strict: raise `DataError` on the first bad row instead of skipping.
         tfds_split: the TFDS split to read for `tfds:` sources.
+        file_suffix: for a folder of class folders, read only files whose
+            name ends in this (e.g. `".txt"`, Keras' rule); `None` reads every
+            file that is not hidden. Left-out files are counted in the report.
     """
 
     path: str | None = None
@@ -82,6 +85,7 @@ class DataConfig:
     split_seed: int = 0
     strict: bool = False
     tfds_split: str = "train"
+    file_suffix: str | None = None
 
     def __post_init__(self):
         if isinstance(self.text_columns, (str, int)):
@@ -109,6 +113,8 @@ class DataConfig:
             raise ConfigError("max_rows", f"must be positive, got {self.max_rows!r}")
         if self.max_text_chars < 1:
             raise ConfigError("max_text_chars", f"must be positive, got {self.max_text_chars!r}")
+        if self.file_suffix is not None and not isinstance(self.file_suffix, str):
+            raise ConfigError("file_suffix", f"expected a string, got {self.file_suffix!r}")
         if self.labels is not None:
             self.labels = tuple(str(label) for label in self.labels)
         if self.label_map is not None:

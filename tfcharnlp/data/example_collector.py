@@ -7,7 +7,7 @@ too long), records why, raises in strict mode, and stops at `max_rows`.
 
 import re
 
-from tfcharnlp.data.read_report import ReadReport
+from tfcharnlp.data.read_report import ReadReport, encoding_suggestion
 from tfcharnlp.errors import DataError
 
 # Readers decode with errors="surrogateescape": a byte that is not valid in
@@ -33,7 +33,7 @@ class ExampleCollector:
         self.texts = []
         self.labels = [] if labeled else None
         self.declared_labels = None
-        self.report = ReadReport(source=str(source), format=format)
+        self.report = ReadReport(source=str(source), format=format, encoding=config.encoding)
         self._fixed_labels = set(config.labels) if config.labels is not None else None
 
     @property
@@ -44,23 +44,35 @@ class ExampleCollector:
     def blank(self):
         self.report.blank_lines += 1
 
-    def skip(self, line, reason, where=None):
+    def skip(self, line, reason, where=None, hint=None):
         """Counts a malformed row, or raises DataError naming file and line in strict mode.
 
-        `where` names the file of the row for sources made of many files.
+        `where` names the file of the row for sources made of many files;
+        `hint`, a next step, is added to the strict-mode error (the report
+        gives its own hints once, not on every row).
         """
         if where is not None:
             reason = f"{where}: {reason}"
         self.report.rows_read += 1
         if self.config.strict:
             where = f"{self.source}:{line}" if line is not None else f"{self.source}"
-            raise DataError(f"{where}: {reason} (strict mode; drop --strict to skip such rows)")
+            hint = f"; {hint}" if hint else ""
+            raise DataError(
+                f"{where}: {reason}{hint} (strict mode; drop --strict to skip such rows)"
+            )
         self.report.add_skipped(line, reason)
+
+    def skip_undecodable(self, line, detail, where=None):
+        """Skips a row holding bytes that are not valid in the configured encoding."""
+        self.report.undecodable += 1
+        encoding = self.config.encoding
+        hint = f"try {encoding_suggestion(encoding)}"
+        self.skip(line, f"undecodable bytes ({detail}not valid {encoding})", where, hint)
 
     def check_decodable(self, line, text, where=None):
         """False (and the row skipped) when `text` holds bytes the encoding could not decode."""
         if _UNDECODABLE.search(text):
-            self.skip(line, f"undecodable bytes (not valid {self.config.encoding})", where)
+            self.skip_undecodable(line, "", where)
             return False
         return True
 
@@ -107,7 +119,7 @@ class ExampleCollector:
             self.skip(line, "missing label", where)
             return None
         if _UNDECODABLE.search(label):
-            self.skip(line, f"undecodable bytes in label (not valid {self.config.encoding})", where)
+            self.skip_undecodable(line, "in the label: ", where)
             return None
         if self.config.label_map is not None:
             if label not in self.config.label_map:

@@ -46,12 +46,31 @@ def _labeled(config, format):
     return config.label_column is not None
 
 
+def _check_kept(path, report, kept_any):
+    """Fails when nothing was kept, or when most rows were not valid in the encoding.
+
+    A wrong encoding loses most non-ASCII rows and leaves a skewed remainder
+    (often one class), so it is an error here, named as such, rather than a
+    puzzle later ("needs at least 2 labels").
+    """
+    if kept_any and not report.mostly_undecodable():
+        return
+    if report.mostly_undecodable():
+        problem = f"the encoding looks wrong: {report.encoding_hint()}"
+    elif report.ignored_files and not report.rows_read:
+        problem = "every file was ignored (see 'files ignored' below)"
+    else:
+        problem = "no examples kept"
+    raise DataError(f"{path}: {problem}\n{report.summary()}")
+
+
 def read_examples(config):
     """Reads the source `config` describes.
 
     Raises:
         ConfigError: the config does not fit the source (unknown column, ...).
-        DataError: the source is missing or empty, or a row is bad in strict mode.
+        DataError: the source is missing or empty, most rows are not valid in
+            the encoding, or a row is bad in strict mode.
         OfflineError: a `tfds:` source cannot be reached.
     """
     format = config.resolved_format()
@@ -76,8 +95,7 @@ def read_examples(config):
         read_directory(config, path, collector)
     else:
         read_tfds(config, collector)
-    if not collector.texts:
-        raise DataError(f"{path}: no examples kept\n{collector.report.summary()}")
+    _check_kept(path, collector.report, bool(collector.texts))
 
     vocabulary = None
     if collector.labeled:

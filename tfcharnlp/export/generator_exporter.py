@@ -2,6 +2,7 @@
 
 import tempfile
 
+from tfcharnlp.alphabets import PADDING_ID, UNKNOWN_ID
 from tfcharnlp.constants import (
     GENERATOR_LENGTH,
     GENERATOR_OUTPUT,
@@ -19,7 +20,6 @@ from tfcharnlp.errors import ExportError
 from tfcharnlp.export.export_assets import attach_assets, find_vocabulary, write_asset_files
 from tfcharnlp.export.signature_inputs import checked_shape, checked_vector
 from tfcharnlp.export.warmup_requests import predict_log, write_warmup_requests
-from tfcharnlp.preprocessing.alphabets import PADDING_ID, UNKNOWN_ID
 
 # Added to the logits of ids that must never be sampled (padding, unknown,
 # top-k cut); finite so that a row masked everywhere still gives no NaN.

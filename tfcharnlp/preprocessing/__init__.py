@@ -1,15 +1,15 @@
 """In-graph text preprocessing: Keras layers that run in tf.data and in SavedModels."""
 
-from tfcharnlp.preprocessing.alphabets import ALPHABETS as ALPHABETS
-from tfcharnlp.preprocessing.alphabets import CREPE_ALPHABET as CREPE_ALPHABET
-from tfcharnlp.preprocessing.alphabets import NUM_RESERVED_IDS as NUM_RESERVED_IDS
-from tfcharnlp.preprocessing.alphabets import PADDING_ID as PADDING_ID
-from tfcharnlp.preprocessing.alphabets import PADDING_TOKEN as PADDING_TOKEN
-from tfcharnlp.preprocessing.alphabets import UNKNOWN_ID as UNKNOWN_ID
-from tfcharnlp.preprocessing.alphabets import UNKNOWN_PLACEHOLDER as UNKNOWN_PLACEHOLDER
-from tfcharnlp.preprocessing.alphabets import UNKNOWN_TOKEN as UNKNOWN_TOKEN
-from tfcharnlp.preprocessing.alphabets import ZHANG_ALPHABET as ZHANG_ALPHABET
-from tfcharnlp.preprocessing.alphabets import ZHANG_ALPHABET_70 as ZHANG_ALPHABET_70
+from tfcharnlp.alphabets import ALPHABETS as ALPHABETS
+from tfcharnlp.alphabets import CREPE_ALPHABET as CREPE_ALPHABET
+from tfcharnlp.alphabets import NUM_RESERVED_IDS as NUM_RESERVED_IDS
+from tfcharnlp.alphabets import PADDING_ID as PADDING_ID
+from tfcharnlp.alphabets import PADDING_TOKEN as PADDING_TOKEN
+from tfcharnlp.alphabets import UNKNOWN_ID as UNKNOWN_ID
+from tfcharnlp.alphabets import UNKNOWN_PLACEHOLDER as UNKNOWN_PLACEHOLDER
+from tfcharnlp.alphabets import UNKNOWN_TOKEN as UNKNOWN_TOKEN
+from tfcharnlp.alphabets import ZHANG_ALPHABET as ZHANG_ALPHABET
+from tfcharnlp.alphabets import ZHANG_ALPHABET_70 as ZHANG_ALPHABET_70
 from tfcharnlp.preprocessing.char_tokenizer import CharTokenizer as CharTokenizer
 from tfcharnlp.preprocessing.language_model_windows import (
     language_model_windows as language_model_windows,

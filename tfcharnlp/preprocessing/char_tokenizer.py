@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfcharnlp.errors import ConfigError
-from tfcharnlp.preprocessing.alphabets import (
+from tfcharnlp.alphabets import (
     NUM_RESERVED_IDS,
     PADDING_ID,
     PADDING_TOKEN,
@@ -15,13 +14,12 @@ from tfcharnlp.preprocessing.alphabets import (
     ZHANG_ALPHABET,
     resolve_alphabet,
 )
+from tfcharnlp.char_modes import CHAR_MODES, UNICODE_LIMIT, char_vocabulary_size
+from tfcharnlp.errors import ConfigError
 from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower
 
-MODES = ("alphabet", "unicode", "bytes")
 REPLACEMENT_CHARACTER = 0xFFFD
-# One past the largest Unicode code point (U+10FFFF).
-UNICODE_LIMIT = 0x110000
 
 
 def _check_positive_int_or_none(field, value):
@@ -59,8 +57,8 @@ class CharTokenizer(PreprocessingLayer):
 
     - `"alphabet"`: the characters of `alphabet` + `extra_characters` get ids
       2, 3, ... in order; anything else is unknown (1). The default alphabet
-      is Zhang et al. (2015)'s 69 distinct characters (see `alphabets.py` for
-      the 69/70 question and the "zhang70" and "crepe" variants).
+      is Zhang et al. (2015)'s 69 distinct characters (see `tfcharnlp.alphabets`
+      for the 69/70 question and the "zhang70" and "crepe" variants).
     - `"unicode"`: every code point `c` below `code_point_limit` gets id
       `c + 2`, with no table at all; code points at or above the limit are
       unknown. The default limit covers all of Unicode (1,114,114 ids); set
@@ -120,8 +118,8 @@ class CharTokenizer(PreprocessingLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if mode not in MODES:
-            raise ConfigError("mode", f"expected one of {MODES}, got {mode!r}")
+        if mode not in CHAR_MODES:
+            raise ConfigError("mode", f"expected one of {CHAR_MODES}, got {mode!r}")
         if mode != "alphabet" and (alphabet != ZHANG_ALPHABET or extra_characters):
             raise ConfigError(
                 "alphabet",
@@ -173,10 +171,10 @@ class CharTokenizer(PreprocessingLayer):
     @property
     def vocabulary_size(self):
         if self.mode == "alphabet":
-            return NUM_RESERVED_IDS + len(self._characters)
-        if self.mode == "bytes":
-            return NUM_RESERVED_IDS + 256
-        return NUM_RESERVED_IDS + self._limit
+            return char_vocabulary_size("alphabet", self._characters)
+        if self.mode == "unicode":
+            return char_vocabulary_size("unicode", code_point_limit=self._limit)
+        return char_vocabulary_size("bytes")
 
     @property
     def vocabulary(self):

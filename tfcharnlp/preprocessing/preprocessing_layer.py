@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from tfcharnlp.preprocessing.alphabets import PADDING_ID
+from tfcharnlp.alphabets import PADDING_ID
 
 
 class PreprocessingLayer(keras.layers.Layer):

@@ -8,14 +8,14 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from tfcharnlp.errors import ConfigError, DataError
-from tfcharnlp.preprocessing.alphabets import (
+from tfcharnlp.alphabets import (
     NUM_RESERVED_IDS,
     PADDING_ID,
     PADDING_TOKEN,
     UNKNOWN_ID,
     UNKNOWN_TOKEN,
 )
+from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.preprocessing.char_tokenizer import _check_bool, _check_positive_int_or_none
 from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer
 from tfcharnlp.preprocessing.string_ops import unicode_lower

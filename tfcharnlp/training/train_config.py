@@ -11,6 +11,8 @@ import math
 import pathlib
 from typing import Any, Optional, Union
 
+from tfcharnlp.alphabets import describe_alphabets
+from tfcharnlp.char_modes import CHAR_MODE_HELP, CHAR_MODES
 from tfcharnlp.data.config import DataConfig
 from tfcharnlp.errors import ConfigError
 
@@ -18,7 +20,6 @@ CLASSIFIER_FAMILIES = ("char_cnn", "multi_width_cnn", "lstm", "cnn_lstm")
 LANGUAGE_MODEL_FAMILIES = ("char_gru",)
 FAMILIES = CLASSIFIER_FAMILIES + LANGUAGE_MODEL_FAMILIES
 TOKENIZERS = ("char", "word")
-CHAR_MODES = ("alphabet", "unicode", "bytes")
 NORMALIZE_STEPS = (
     "lower",
     "nfkc",
@@ -85,11 +86,11 @@ class TrainConfig:
     # Preprocessing.
     tokenizer: str = _field("char", "character or word tokens", TOKENIZERS)
     normalize: list = _field(["lower"], "normalization steps, in order", NORMALIZE_STEPS)
-    alphabet: Optional[str] = _field(None, "characters of the alphabet (default: Zhang et al.'s)")
-    extra_characters: str = _field("", "characters added to the alphabet (e.g. accents)")
-    char_mode: str = _field(
-        "alphabet", "character ids from the alphabet, code points or bytes", CHAR_MODES
+    alphabet: Optional[str] = _field(
+        None, f"the alphabet's characters, or a named alphabet: {describe_alphabets()}"
     )
+    extra_characters: str = _field("", "characters added to the alphabet (e.g. accents)")
+    char_mode: str = _field("alphabet", CHAR_MODE_HELP, CHAR_MODES)
     max_length: int = _field(1014, "characters (or words) per text, truncated or padded")
     reverse: bool = _field(False, "reverse the character order (Zhang et al.'s quantization)")
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")

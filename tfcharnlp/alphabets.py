@@ -1,5 +1,9 @@
 """Named character alphabets, and the reserved ids every tokenizer shares.
 
+Pure Python, outside `tfcharnlp.preprocessing` (whose package imports
+TensorFlow), so that `--help` and `tfcharnlp data` can name and check
+alphabets without loading TensorFlow.
+
 Zhang, Zhao & LeCun (2015), "Character-level Convolutional Networks for Text
 Classification", section 2.2: "The alphabet used in all of our models consists
 of 70 characters, including 26 english letters, 10 digits, 33 other characters
@@ -45,6 +49,24 @@ ALPHABETS = {
     "zhang70": ZHANG_ALPHABET_70,
     "crepe": CREPE_ALPHABET,
 }
+
+
+def describe_alphabets():
+    """The named alphabets for a flag's help: `zhang69 (default, 69 characters), ...`."""
+    names = []
+    for name, characters in ALPHABETS.items():
+        count = len(dict.fromkeys(characters))
+        default = "default, " if characters == ZHANG_ALPHABET else ""
+        names.append(f"{name} ({default}{count} characters)")
+    return ", ".join(names)
+
+
+def alphabet_name(characters):
+    """The name of a resolved alphabet, or None when it is not a named one."""
+    for name, named in ALPHABETS.items():
+        if "".join(dict.fromkeys(named)) == characters:
+            return name
+    return None
 
 
 def resolve_alphabet(alphabet, extra_characters=""):
