@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: install demo test test-all lint bench clean
+.PHONY: install demo test test-all lint bench tf-serving-runtime-check clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python -m bench
+
+## TF Serving's runtime: our SavedModels in TensorFlow 2.20 + TF Text 2.20 (a throwaway venv,
+## ~600 MB from PyPI; not part of `make test`); the result goes to bench/RESULTS.md.
+tf-serving-runtime-check: $(STAMP)
+	$(BIN)/python -m bench.tf_serving_runtime
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

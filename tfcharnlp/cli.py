@@ -67,7 +67,9 @@ def build_parser():
         description="Character- and word-level text models: data, train, tune, export, serve.",
     )
     parser.add_argument("--version", action="version", version=f"tfcharnlp {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="debug logging, TensorFlow's start-up lines"
+    )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=CommandParser
     )
@@ -82,6 +84,10 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:
+        from tfcharnlp.quiet_start import quiet_tensorflow_start_up
+
+        quiet_tensorflow_start_up()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

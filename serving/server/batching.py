@@ -20,6 +20,7 @@ import grpc
 import numpy as np
 
 from serving.server import status
+from serving.server.request_limits import unbatched_output
 
 _FIELDS = ("max_batch_size", "batch_timeout_micros", "max_enqueued_batches", "num_batch_threads")
 
@@ -307,13 +308,14 @@ class BatchScheduler:
                     for alias in live[0].arrays
                 }
                 outputs = self.runner(merged)
-                for alias, (array, _) in outputs.items():
-                    if array.ndim == 0 or array.shape[0] != total:
-                        raise status.internal(
-                            f"Batched output tensor {alias} has 0th dimension "
-                            f"{array.shape[0] if array.ndim else 'none'} but the batch has "
-                            f"{total} rows"
-                        )
+                unbatched = unbatched_output(outputs, total)
+                if unbatched is not None:
+                    alias, array = unbatched
+                    raise status.internal(
+                        f"Batched output tensor {alias} has 0th dimension "
+                        f"{array.shape[0] if array.ndim else 'none'} but the batch has "
+                        f"{total} rows"
+                    )
                 start = 0
                 for task in live:
                     end = start + task.size

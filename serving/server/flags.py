@@ -12,6 +12,11 @@ from tfcharnlp import constants
 from tfcharnlp.errors import ConfigError
 
 DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024 * 1024
+# The REST body limit: JSON becomes Python objects, several times its size.
+DEFAULT_REST_API_MAX_BODY_BYTES = 16 * 1024 * 1024
+# Large requests (serving.server.request_limits); defined here, as this module imports nothing heavy.
+DEFAULT_MAX_ROWS_PER_CALL = 1024
+DEFAULT_MAX_REQUEST_MEMORY_BYTES = 2 * 1024**3
 DEFAULT_DRAIN_SECONDS = 30.0
 
 
@@ -48,6 +53,12 @@ def add_flags(parser):
         default=None,
         help="deadline of each REST call (default 30000; 0: none)",
     )
+    group.add_argument(
+        "--rest_api_num_threads",
+        type=int,
+        default=0,
+        help="REST requests served at once (0: 4 per CPU core, tensorflow_model_server's default)",
+    )
     group.add_argument("--model_name", default="default", help="model name, with --model_base_path")
     group.add_argument("--model_base_path", default="", help="folder of numeric version folders")
     group.add_argument(
@@ -64,6 +75,15 @@ def add_flags(parser):
         type=float,
         default=1.0,
         help="look for new versions this often (0: once)",
+    )
+    group.add_argument(
+        "--allow_version_labels_for_unavailable_models",
+        type=parse_bool,
+        nargs="?",
+        const=True,
+        default=False,
+        help="let version_labels name versions that are not available (yet); without it, "
+        "a config with labels is refused at startup, as tensorflow_model_server refuses it",
     )
     group.add_argument(
         "--grpc_channel_arguments",
@@ -114,6 +134,24 @@ def add_flags(parser):
         type=int,
         default=DEFAULT_MAX_MESSAGE_SIZE,
         help="largest gRPC message, bytes",
+    )
+    ours.add_argument(
+        "--rest_api_max_body_bytes",
+        type=int,
+        default=DEFAULT_REST_API_MAX_BODY_BYTES,
+        help="largest REST request body; larger ones get HTTP 413 without being read",
+    )
+    ours.add_argument(
+        "--max_rows_per_model_call",
+        type=int,
+        default=DEFAULT_MAX_ROWS_PER_CALL,
+        help="larger requests run in parts of this many rows, answered whole (0: no limit)",
+    )
+    ours.add_argument(
+        "--max_request_memory_bytes",
+        type=int,
+        default=DEFAULT_MAX_REQUEST_MEMORY_BYTES,
+        help="refuse (RESOURCE_EXHAUSTED) a request estimated to need more memory (0: no limit)",
     )
     ours.add_argument(
         "--drain_seconds",
@@ -188,5 +226,12 @@ def check_flags(args):
         raise ConfigError("--max_message_size", "must be positive")
     if args.grpc_max_threads < 0:
         raise ConfigError("--grpc_max_threads", "must be >= 0")
+    for flag in ("max_rows_per_model_call", "max_request_memory_bytes"):
+        if getattr(args, flag) < 0:
+            raise ConfigError(f"--{flag}", "must be >= 0 (0: no limit)")
+    if args.rest_api_num_threads < 0:
+        raise ConfigError("--rest_api_num_threads", "must be >= 0 (0: 4 per CPU core)")
+    if args.rest_api_max_body_bytes <= 0:
+        raise ConfigError("--rest_api_max_body_bytes", "must be positive")
     parse_channel_arguments(args.grpc_channel_arguments)
     return args

@@ -11,7 +11,6 @@ accepted too. Anything else gets TensorFlow Serving's method-name error.
 
 import grpc
 import numpy as np
-from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import classification_pb2, inference_pb2, regression_pb2
 
 from serving.server import status
@@ -123,11 +122,9 @@ def regression_signature(servable, key):
 
 
 def _run(servable, signature, examples, deadline):
+    # A signature whose input is not a string gets the session's dtype error,
+    # as in TensorFlow Serving.
     alias = next(iter(signature.inputs))
-    if signature.inputs[alias][0] != types_pb2.DT_STRING:
-        raise status.invalid_argument(
-            f"signature {signature.key}: input {alias} must be DT_STRING (serialized tf.Example)"
-        )
     return servable.run(signature, {alias: examples}, deadline)
 
 

@@ -15,9 +15,13 @@ enables Prometheus, as tensorflow_model_server does. Recorded:
 - `tfcharnlp_serving_model_version_state`: 1 per (model, version, state), the
   same truth as GetModelStatus.
 
+Label values are bounded: a model that is not configured, or a signature the
+version lacks, counts under `__unknown__`, so requests naming random models
+cannot grow the server's memory.
+
 gRPC calls are counted by `MetricsInterceptor`; REST calls by the REST
-handler; model calls by `instrument_servable`, which wraps each signature's
-function when a version loads.
+handler; model calls by `instrument_servable`, which hooks each signature
+when a version loads.
 """
 
 import bisect
@@ -194,7 +198,13 @@ class ServingMetrics:
         )
 
     def record_request(self, model, version, signature, api, protocol, code, seconds):
-        """One answered request; `code` is a `grpc.StatusCode` name (`OK`, `NOT_FOUND`, ...)."""
+        """One answered request; `code` is a `grpc.StatusCode` name (`OK`, `NOT_FOUND`, ...).
+
+        Labels name only models, versions and signatures that exist (see
+        `ModelManager.known_labels`), so a client cannot grow memory with random names.
+        """
+        if self.manager is not None:
+            model, version, signature = self.manager.known_labels(model, version, signature)
         version = "" if version is None else str(version)
         labels = (model, version, signature, api, protocol)
         self.requests.inc((*labels, code))
@@ -242,46 +252,14 @@ class ServingMetrics:
         return "\n".join(out) + "\n"
 
 
-def _rows(tensors):
-    for value in tensors:
-        shape = getattr(value, "shape", None)
-        if shape is not None and len(shape) > 0:
-            return int(shape[0])
-    return 1
-
-
-class _ObservedFunction:
-    """A signature's function that records the rows of every call, then runs it.
-
-    Both ways `Signature` calls a function are covered: keywords, and the
-    flat call the server uses when the inputs match (any other attribute is
-    the wrapped function's).
-    """
-
-    def __init__(self, function, record):
-        self._function = function
-        self._record = record
-
-    def __call__(self, **kwargs):
-        self._record(_rows(kwargs.values()))
-        return self._function(**kwargs)
-
-    def _call_flat(self, flat, captured_inputs):
-        self._record(_rows(flat))
-        return self._function._call_flat(flat, captured_inputs)
-
-    def __getattr__(self, name):
-        return getattr(self._function, name)
-
-
 def instrument_servable(servable, metrics):
-    """Wraps each signature's function of a loaded `servable` to record its batch sizes."""
+    """Makes each signature of a loaded `servable` record the rows of its model calls."""
     for key, signature in servable.signatures.items():
 
         def record(rows, _key=key):
             metrics.record_model_call(servable.name, servable.version, _key, rows)
 
-        signature.function = _ObservedFunction(signature.function, record)
+        signature.record_rows = record
     return servable
 
 

@@ -15,20 +15,31 @@ from serving.server import status
 
 # A version folder is a decimal number (`00000123` is version 123); anything
 # else (temporary export folders such as `.tmp-3` or `tmp3`) is ignored.
-_VERSION_FOLDER = re.compile(r"^[0-9]+$")
+# `fullmatch`, not `match`: `$` also matches before a final newline, and `5\n` is no version.
+_VERSION_FOLDER = re.compile(r"[0-9]+")
 
 # Model platforms that mean "a TensorFlow SavedModel".
 _TENSORFLOW_PLATFORMS = ("", "tensorflow")
 
 
 def parse_model_server_config(text, source="model config"):
-    """Parses TensorFlow Serving's text-format `ModelServerConfig`."""
+    """Parses TensorFlow Serving's text-format `ModelServerConfig`.
+
+    A file that does not parse gets tensorflow_model_server's two lines:
+    protobuf's `Error parsing text-format tensorflow.serving.ModelServerConfig:
+    LINE:COLUMN: ...` and `Invalid protobuf file: 'PATH'`.
+    """
     config = model_server_config_pb2.ModelServerConfig()
     try:
         text_format.Parse(text, config)
     except text_format.ParseError as error:
+        where = ""
+        if error.GetLine() is not None:
+            where = f"{error.GetLine()}:{error.GetColumn()}: "
+        detail = str(error).split(" : ", 1)[-1] if " : " in str(error) else str(error)
         raise status.invalid_argument(
-            f"{source}: cannot parse as ModelServerConfig: {error}"
+            f"Error parsing text-format {config.DESCRIPTOR.full_name}: {where}{detail}\n"
+            f"Invalid protobuf file: '{source}'"
         ) from error
     return config
 
@@ -100,7 +111,7 @@ def scan_versions(base_path):
         return {}
     versions = {}
     for name in names:
-        if not _VERSION_FOLDER.match(name):
+        if not _VERSION_FOLDER.fullmatch(name):
             continue
         path = os.path.join(base_path, name)
         if os.path.isdir(path):

@@ -27,6 +27,8 @@ from serving.server.warmup import run_warmup
 State = get_model_status_pb2.ModelVersionStatus.State
 _GRPC_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
+# The metric label of models and signatures that do not exist.
+UNKNOWN_LABEL = "__unknown__"
 # How long an unload waits for requests in flight before dropping the model anyway.
 UNLOAD_DRAIN_SECONDS = 60.0
 
@@ -89,6 +91,9 @@ class ModelManager:
         enable_warmup: replay each version's warmup records before serving it.
         on_change: called with no argument after every routing change (health updates).
         servable_factory: `(name, version, path, batching) -> Servable` (tests inject faults).
+        allow_version_labels_for_unavailable_models: TF Serving's flag: a config
+            may label a version that is not AVAILABLE (yet); without it, such a
+            config is refused (FAILED_PRECONDITION), at startup for every label.
     """
 
     def __init__(
@@ -101,8 +106,12 @@ class ModelManager:
         enable_warmup=True,
         on_change=None,
         servable_factory=None,
+        allow_version_labels_for_unavailable_models=False,
     ):
         model_config.check_model_config_list(config_list)
+        self.allow_version_labels_for_unavailable_models = (
+            allow_version_labels_for_unavailable_models
+        )
         self.batching = batching
         self.file_system_poll_wait_seconds = file_system_poll_wait_seconds
         self.model_config_file = model_config_file
@@ -114,6 +123,8 @@ class ModelManager:
         )
         self._models = {config.name: _Model(config) for config in config_list.config}
         self._routes = {}
+        # TensorFlow Serving checks the labels before it loads anything.
+        self._check_version_labels(config_list)
         self._poll_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._stop = threading.Event()
@@ -190,7 +201,11 @@ class ModelManager:
             return
         self._config_text = text
         log_event("config_file_changed", path=self.model_config_file)
-        self.reload(config_list)
+        try:
+            self.reload(config_list)
+        except status.ServingError as error:
+            # The running config stays, as when TensorFlow Serving refuses a reload.
+            log_event("config_rejected", path=self.model_config_file, error=error.message)
 
     # ----- config
 
@@ -204,6 +219,7 @@ class ModelManager:
         """
         model_config.check_model_config_list(config_list)
         with self._poll_lock:
+            self._check_version_labels(config_list)
             wanted = {config.name: config for config in config_list.config}
             for name, model in list(self._models.items()):
                 # A changed base_path keeps the model: the next poll loads the
@@ -224,6 +240,28 @@ class ModelManager:
                     model.config = config
             self._rebuild_routes()
             self.poll()
+
+    def _check_version_labels(self, config_list):
+        """TensorFlow Serving's UpdateModelVersionLabelMap, run before the config is applied.
+
+        A label must point at a version that is AVAILABLE now. With
+        `allow_version_labels_for_unavailable_models` it may point anywhere,
+        except that an existing label still moves only to an available version.
+        """
+        for config in config_list.config:
+            route = self._routes.get(config.name)
+            available = route.by_version if route is not None else {}
+            existing = route.labels if route is not None else {}
+            for label, version in config.version_labels.items():
+                if version in available:
+                    continue
+                moved = label in existing and existing[label] != version
+                if self.allow_version_labels_for_unavailable_models and not moved:
+                    continue
+                raise status.failed_precondition(
+                    f"Request to assign label to version {version} of model {config.name}, "
+                    "which is not currently available for inference"
+                )
 
     def config_names(self):
         return [name for name, model in self._models.items() if not model.removed]
@@ -382,6 +420,27 @@ class ModelManager:
             name, model_spec.version.value if choice == "version" else None
         )
 
+    def known_labels(self, name, version, signature):
+        """`(name, version, signature)` as metric labels, each kept only if it exists.
+
+        A model that is not configured becomes `UNKNOWN_LABEL` (with no
+        version or signature), a version with no entry here `""`, a signature
+        the serving version lacks `UNKNOWN_LABEL`: requests naming random
+        models cannot grow the metrics without bound.
+        """
+        model = self._models.get(name)
+        if model is None or model.removed:
+            return UNKNOWN_LABEL, "", ""
+        if version is not None and version not in model.versions:
+            version = None
+        route = self._routes.get(name)
+        servable = None
+        if route is not None:
+            servable = route.latest if version is None else route.by_version.get(version)
+        if servable is None or signature not in servable.signatures:
+            signature = UNKNOWN_LABEL
+        return name, version, signature
+
     def available(self, name):
         route = self._routes.get(name)
         return route is not None and route.latest is not None
@@ -389,7 +448,7 @@ class ModelManager:
     # ----- status
 
     def version_states(self, name, version=None):
-        """[(version, State, ServingError or None)] as GetModelStatus reports them."""
+        """[(version, State, ServingError or None)] as GetModelStatus reports them, newest first."""
         with self._state_lock:
             model = self._models.get(name)
             entries = dict(model.versions) if model is not None else {}
@@ -400,4 +459,5 @@ class ModelManager:
             return [(version, entry.state, entry.error)]
         if not entries:
             raise status.not_found(f"Could not find any versions of model {name}")
-        return [(v, entries[v].state, entries[v].error) for v in sorted(entries)]
+        # TensorFlow Serving's ServableStateMonitor keeps versions in descending order.
+        return [(v, entries[v].state, entries[v].error) for v in sorted(entries, reverse=True)]

@@ -1,15 +1,16 @@
 """Predict on one servable: PredictRequest in, PredictResponse out.
 
-Follows TensorFlow Serving's predict_util: the signature defaults to
-`serving_default`, the request must send exactly the signature's inputs,
-`output_filter` picks outputs (unknown or duplicate aliases are
-INVALID_ARGUMENT), and the response's `model_spec` names the model, the
-numeric version and the signature actually run.
+Follows TensorFlow Serving's predict_util, in its order: the signature
+defaults to `serving_default`; the request must send exactly the
+signature's inputs, each a valid TensorProto; `output_filter` picks outputs
+(unknown or duplicate aliases are INVALID_ARGUMENT); only then does the
+session see the tensors (and refuse a wrong dtype). The response's
+`model_spec` names the model, the numeric version and the signature run.
 """
 
 from tensorflow_serving.apis import predict_pb2
 
-from serving.server import status, tensors
+from serving.server import tensors
 from tfcharnlp import constants
 
 
@@ -31,27 +32,12 @@ def predict(servable, request, deadline=None):
     fill_model_spec(response.model_spec, servable, key)
 
     signature.check_input_names(request.inputs.keys())
-    arrays = {}
-    for alias, proto in request.inputs.items():
-        array = tensors.to_numpy(proto, name=f"input '{alias}'")
-        signature.check_input(alias, proto.dtype, array)
-        arrays[alias] = array
-
-    output_keys = signature.output_keys
-    if request.output_filter:
-        seen = set()
-        for alias in request.output_filter:
-            if alias not in signature.outputs:
-                raise status.invalid_argument(
-                    f"output tensor alias not found in signature: {alias} Outputs expected to be "
-                    f"in the set {{{','.join(signature.output_keys)}}}."
-                )
-            if alias in seen:
-                raise status.invalid_argument(f"duplicate output tensor alias: {alias}")
-            seen.add(alias)
-        output_keys = list(request.output_filter)
-
-    outputs = servable.run(signature, arrays, deadline)
+    arrays = {
+        alias: tensors.to_numpy(proto, name=f"input '{alias}'")
+        for alias, proto in request.inputs.items()
+    }
+    output_keys = signature.check_output_filter(request.output_filter)
+    outputs = servable.run(signature, arrays, deadline, output_keys)
     for alias in output_keys:
         array, dtype_enum = outputs[alias]
         tensors.from_numpy(array, dtype_enum, response.outputs[alias])

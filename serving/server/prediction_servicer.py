@@ -108,25 +108,32 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         return guarded("MultiInference", context, call)
 
     def GetModelMetadata(self, request, context):
-        def run(servable, request, deadline):
-            if not request.metadata_field:
-                raise status.invalid_argument(
-                    "GetModelMetadataRequest must specify at least one metadata_field"
-                )
-            for field in request.metadata_field:
-                if field != SIGNATURE_DEF_FIELD:
-                    raise status.invalid_argument(f"Metadata field {field} is not supported")
-            response = get_model_metadata_pb2.GetModelMetadataResponse()
-            response.model_spec.name = servable.name
-            response.model_spec.version.value = servable.version
-            response.metadata[SIGNATURE_DEF_FIELD].Pack(servable.signature_def_map)
-            return response
+        def call():
+            if not request.HasField("model_spec"):
+                raise status.invalid_argument("Missing ModelSpec")
+            # TensorFlow Serving validates the request before looking the model up.
+            check_metadata_fields(request)
+            servable = self.manager.acquire(request.model_spec)
+            try:
+                response = get_model_metadata_pb2.GetModelMetadataResponse()
+                response.model_spec.name = servable.name
+                response.model_spec.version.value = servable.version
+                response.metadata[SIGNATURE_DEF_FIELD].Pack(servable.signature_def_map)
+                return response
+            finally:
+                servable.release()
 
-        return self._on_servable(
-            "GetModelMetadata",
-            request,
-            request.HasField("model_spec"),
-            request.model_spec,
-            context,
-            run,
+        return guarded("GetModelMetadata", context, call)
+
+
+def check_metadata_fields(request):
+    """TensorFlow Serving's ValidateGetModelMetadataRequest."""
+    if not request.metadata_field:
+        raise status.invalid_argument(
+            "GetModelMetadataRequest must specify at least one metadata_field"
         )
+    for field in request.metadata_field:
+        if field != SIGNATURE_DEF_FIELD:
+            # TF Serving's text is "Metadata field %s is not supported" followed by the
+            # field (StrCat leaves the %s); ours puts the field where the %s is.
+            raise status.invalid_argument(f"Metadata field {field} is not supported")

@@ -3,7 +3,8 @@
 Routes and JSON follow tensorflow_model_server (http_rest_api_handler.cc,
 json_tensor.cc):
 
-- `GET /v1/models/NAME[/versions/N|/labels/L]`: GetModelStatus as JSON;
+- `GET /v1/models/NAME[/versions/N|/labels/L]`: GetModelStatus as JSON (a
+  label is ignored there, as in TF Serving: every version is listed);
 - `GET .../metadata`: GetModelMetadata (`model_spec` + `metadata.signature_def`);
 - `POST .../NAME[/versions/N|/labels/L]:predict` with `instances` (row format,
   answered as `predictions`) or `inputs` (columnar, answered as `outputs`),
@@ -14,17 +15,15 @@ json_tensor.cc):
 The JSON becomes the same `PredictRequest` / `ClassificationRequest` a gRPC
 client sends, and runs through `model_manager.acquire` plus `predict.predict`
 / `inference.classify`, so REST and gRPC share checks, batching and messages.
-The Prometheus page is served at the monitoring path when enabled.
+`RestApi` is the request logic; `http_server` is the HTTP transport that
+feeds it (and serves the Prometheus page).
 """
 
 import base64
 import binascii
-import http
-import http.server
 import json
 import math
 import re
-import threading
 import time
 import urllib.parse
 
@@ -52,7 +51,6 @@ _STATUS_PATH = re.compile(
     r"/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?",
     re.IGNORECASE,
 )
-_API_PATH = re.compile(r"/v1/.*", re.IGNORECASE)
 
 # tensorflow_model_server's HTTP code for each status (http_server.cc ToHTTPStatusCode).
 HTTP_STATUS = {
@@ -648,11 +646,8 @@ class RestApi:
         }
 
     def _status(self, spec):
+        # As in TensorFlow Serving, a label in the path is ignored: every version is listed.
         version = spec.version.value if spec.HasField("version") else None
-        if spec.version_label:
-            servable = self.manager.acquire(spec)
-            version = servable.version
-            servable.release()
         response = get_model_status_pb2.GetModelStatusResponse()
         for number, state, error in self.manager.version_states(spec.name, version):
             entry = response.model_version_status.add(version=number, state=state)
@@ -660,149 +655,3 @@ class RestApi:
                 error.to_status_proto() if error is not None else status.ok_status_proto()
             )
         return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "tfcharnlp-serving"
-    # A client that stops sending mid-request (or never sends a full line)
-    # frees its thread after this many seconds of silence.
-    timeout = 60
-
-    def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
-        pass
-
-    def send_error(self, code, message=None, explain=None):
-        # Malformed requests (bad request line, header overflow) get the same
-        # JSON error as API errors, with a status line even for HTTP/0.9-looking input.
-        self.request_version = "HTTP/1.1"
-        text = message or http.HTTPStatus(code).phrase
-        self._send_json(code, {"error": text}, close=True)
-
-    def _send(self, code, body, content_type="application/json", close=False):
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _send_json(self, code, document, close=False):
-        body = json.dumps(document, allow_nan=True, ensure_ascii=False).encode(
-            "utf-8", "surrogatepass"
-        )
-        self._send(code, body, close=close)
-
-    def _read_body(self):
-        """The request body, or None after answering 411 / 413 / 400."""
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            self._send_json(
-                411, {"error": "chunked bodies are not supported; send Content-Length"}, close=True
-            )
-            return None
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            return b""
-        try:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError(length_text)
-        except ValueError:
-            self._send_json(400, {"error": f"bad Content-Length: {length_text[:40]}"}, close=True)
-            return None
-        limit = self.server.rest.max_body_bytes
-        if length > limit:
-            self._send_json(
-                413,
-                {"error": f"request body of {length} bytes exceeds the limit of {limit} bytes"},
-                close=True,
-            )
-            return None
-        return self.rfile.read(length)
-
-    def _handle(self):
-        rest = self.server.rest
-        body = self._read_body() if self.command in ("POST", "PUT", "PATCH") else b""
-        if body is None:
-            return
-        path = urllib.parse.urlsplit(self.path).path
-        if rest.prometheus_path and path == rest.prometheus_path and self.command == "GET":
-            page = rest.metrics.render().encode("utf-8")
-            self._send(200, page, content_type="text/plain; version=0.0.4")
-            return
-        if not _API_PATH.fullmatch(path):
-            self._send_json(404, {"error": f"Not found: {self.command} {path}"})
-            return
-        code, document = rest.api.handle(self.command, path, body)
-        self._send_json(code, document)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-
-class _HTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    # Many clients at once (load tests connect 32 at a time).
-    request_queue_size = 128
-
-
-class RestApiServer:
-    """The REST API (and the Prometheus page) on a threaded HTTP server.
-
-    Args:
-        manager: the `ModelManager` shared with gRPC.
-        host: address to bind.
-        port: REST port; 0 picks a free one (read `.port` after `start()`).
-        timeout_in_ms: per-call deadline (`--rest_api_timeout_in_ms`).
-        metrics: `ServingMetrics` (requests are recorded into it) or None.
-        prometheus_path: serve `metrics.render()` at this path (None: no page).
-        max_body_bytes: larger bodies get 413 without being read.
-    """
-
-    def __init__(
-        self,
-        manager,
-        host="localhost",
-        port=0,
-        timeout_in_ms=DEFAULT_TIMEOUT_MS,
-        metrics=None,
-        prometheus_path=None,
-        max_body_bytes=256 * 1024 * 1024,
-    ):
-        self.api = RestApi(manager, timeout_in_ms=timeout_in_ms, metrics=metrics)
-        self.host = host
-        self.requested_port = port
-        self.metrics = metrics
-        self.prometheus_path = prometheus_path if metrics is not None else None
-        self.max_body_bytes = max_body_bytes
-        self.port = None
-        self._server = None
-        self._thread = None
-
-    def start(self):
-        self._server = _HTTPServer((self.host, self.requested_port), _Handler)
-        self._server.rest = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="rest-api",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    @property
-    def url(self):
-        host = self.host if self.host not in ("0.0.0.0", "::", "") else "localhost"
-        return f"http://{host}:{self.port}"
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None

@@ -61,8 +61,14 @@ class ModelServer:
         enable_warmup: replay each version's warmup records before serving it.
         rest_api_port: also serve TF Serving's REST API on this port (None: off; 0: a free one).
         rest_api_timeout_in_ms: deadline of each REST call.
+        rest_api_num_threads: REST requests served at once (None: 4 per core).
+        rest_api_max_body_bytes: largest REST body; larger ones get 413 unread.
         monitoring_config: TF Serving `MonitoringConfig`; Prometheus needs the REST port.
         ssl_config: TF Serving `SSLConfig` for TLS / mutual TLS on the gRPC port.
+        limits: `RequestLimits` for large requests (None: the defaults).
+        allow_version_labels_for_unavailable_models: let the config label versions
+            that are not AVAILABLE yet (TF Serving's flag; without it, labels in the
+            startup config are refused, as TF Serving refuses them).
 
     Example:
 
@@ -90,15 +96,29 @@ class ModelServer:
         enable_warmup=True,
         rest_api_port=None,
         rest_api_timeout_in_ms=None,
+        rest_api_num_threads=None,
+        rest_api_max_body_bytes=flags.DEFAULT_REST_API_MAX_BODY_BYTES,
         monitoring_config=None,
         ssl_config=None,
+        limits=None,
+        allow_version_labels_for_unavailable_models=False,
     ):
         from serving.server import metrics as metrics_module
+        from serving.server.request_limits import RequestLimits
 
+        if grpc_socket_path and ssl_config is not None and ssl_config.client_verify:
+            # gRPC serves a Unix socket without TLS: with it, any local process
+            # would get in without the client certificate mutual TLS requires.
+            raise ConfigError(
+                "--grpc_socket_path",
+                "the Unix socket takes no client certificate, so it would bypass the mutual TLS "
+                "of --ssl_config_file (client_verify: true); use one or the other",
+            )
         self.host = host
         self.requested_port = port
         self.grpc_socket_path = grpc_socket_path
         self.port = None
+        self.limits = limits or RequestLimits()
         self._health = health.HealthServicer(experimental_non_blocking=True)
         self.manager = ModelManager(
             config_list,
@@ -109,6 +129,7 @@ class ModelServer:
             enable_warmup=enable_warmup,
             on_change=self._update_health,
             servable_factory=self._load_servable,
+            allow_version_labels_for_unavailable_models=allow_version_labels_for_unavailable_models,
         )
         # Metrics are only recorded when something can read them (Prometheus
         # on), so a server without monitoring pays nothing per request.
@@ -117,18 +138,24 @@ class ModelServer:
         self.ssl_config = ssl_config
         self.rest = None
         if rest_api_port is not None:
-            from serving.server.rest_api import DEFAULT_TIMEOUT_MS, RestApiServer
+            from serving.server.http_server import RestApiServer
+            from serving.server.rest_api import DEFAULT_TIMEOUT_MS, RestApi
 
-            self.rest = RestApiServer(
+            api = RestApi(
                 self.manager,
-                host=host,
-                port=rest_api_port,
                 timeout_in_ms=DEFAULT_TIMEOUT_MS
                 if rest_api_timeout_in_ms is None
                 else rest_api_timeout_in_ms,
                 metrics=self.metrics,
+            )
+            self.rest = RestApiServer(
+                api,
+                host=host,
+                port=rest_api_port,
+                metrics=self.metrics,
                 prometheus_path=monitoring_config.prometheus_config.path if prometheus else None,
-                max_body_bytes=max_message_size,
+                max_body_bytes=rest_api_max_body_bytes,
+                max_threads=rest_api_num_threads,
             )
         options = [
             ("grpc.max_receive_message_length", max_message_size),
@@ -159,15 +186,20 @@ class ModelServer:
         from serving.server.metrics import instrument_servable
         from serving.server.servable import Servable
 
-        servable = Servable(name, version, path, batching).load()
+        servable = Servable(name, version, path, batching, limits=self.limits).load()
         return servable if self.metrics is None else instrument_servable(servable, self.metrics)
 
     @classmethod
     def from_flags(cls, args):
         """A server from parsed `tensorflow_model_server` flags (see `flags.add_flags`)."""
+        from serving.server import config_protos, tls
+        from serving.server.request_limits import RequestLimits
+
         flags.check_flags(args)
+        flag = "--batching_parameters_file"
         try:
             if args.model_config_file:
+                flag = "--model_config_file"
                 config_list = model_config.read_model_config_file(args.model_config_file)
             else:
                 config_list = model_config.single_model_config(
@@ -175,14 +207,13 @@ class ModelServer:
                 )
             batching_options = None
             if args.enable_batching:
+                flag = "--batching_parameters_file"
                 batching_options = batching.BatchingOptions()
                 if args.batching_parameters_file:
                     with open(args.batching_parameters_file, encoding="utf-8") as stream:
                         batching_options = batching.parse_batching_parameters(
                             stream.read(), source=args.batching_parameters_file
                         )
-            from serving.server import config_protos, tls
-
             monitoring_config = ssl_config = None
             if args.monitoring_config_file:
                 monitoring_config = config_protos.read_monitoring_config(
@@ -190,29 +221,36 @@ class ModelServer:
                 )
             if args.ssl_config_file:
                 ssl_config = tls.read_ssl_config(args.ssl_config_file)
+            flag = "--model_config_file" if args.model_config_file else "--model_base_path"
+            return cls(
+                config_list,
+                host=args.host,
+                port=args.port,
+                grpc_socket_path=args.grpc_socket_path,
+                batching=batching_options,
+                file_system_poll_wait_seconds=args.file_system_poll_wait_seconds,
+                model_config_file=args.model_config_file or None,
+                model_config_file_poll_wait_seconds=args.model_config_file_poll_wait_seconds,
+                max_message_size=args.max_message_size,
+                channel_arguments=flags.parse_channel_arguments(args.grpc_channel_arguments),
+                max_workers=args.grpc_max_threads or None,
+                enable_warmup=args.enable_model_warmup,
+                rest_api_port=args.rest_api_port or None,
+                rest_api_timeout_in_ms=args.rest_api_timeout_in_ms,
+                rest_api_num_threads=args.rest_api_num_threads or None,
+                rest_api_max_body_bytes=args.rest_api_max_body_bytes,
+                monitoring_config=monitoring_config,
+                ssl_config=ssl_config,
+                limits=RequestLimits(
+                    max_rows_per_call=args.max_rows_per_model_call,
+                    max_request_memory_bytes=args.max_request_memory_bytes,
+                ),
+                allow_version_labels_for_unavailable_models=(
+                    args.allow_version_labels_for_unavailable_models
+                ),
+            )
         except status.ServingError as error:
-            raise ConfigError(
-                "--model_config_file" if args.model_config_file else "--batching_parameters_file",
-                error.message,
-            ) from error
-        return cls(
-            config_list,
-            host=args.host,
-            port=args.port,
-            grpc_socket_path=args.grpc_socket_path,
-            batching=batching_options,
-            file_system_poll_wait_seconds=args.file_system_poll_wait_seconds,
-            model_config_file=args.model_config_file or None,
-            model_config_file_poll_wait_seconds=args.model_config_file_poll_wait_seconds,
-            max_message_size=args.max_message_size,
-            channel_arguments=flags.parse_channel_arguments(args.grpc_channel_arguments),
-            max_workers=args.grpc_max_threads or None,
-            enable_warmup=args.enable_model_warmup,
-            rest_api_port=args.rest_api_port or None,
-            rest_api_timeout_in_ms=args.rest_api_timeout_in_ms,
-            monitoring_config=monitoring_config,
-            ssl_config=ssl_config,
-        )
+            raise ConfigError(flag, error.message) from error
 
     @property
     def target(self):

@@ -29,10 +29,10 @@ def test_language_model_goes_to_the_generator_exporter(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError, match="must be <= 5"):
         loaded.signatures[constants.SERVING_SIGNATURE](
             prompt=tf.constant(["a"]),
-            length=tf.constant(6),
-            temperature=tf.constant(1.0),
-            top_k=tf.constant(0),
-            seed=tf.constant(0, tf.int64),
+            length=tf.constant([6]),
+            temperature=tf.constant([1.0]),
+            top_k=tf.constant([0]),
+            seed=tf.constant([0], tf.int64),
         )
 
 

@@ -204,18 +204,20 @@ class TestGeneratorExporter(TestCase):
             generate(["abc", "d"], length=[3, MAX_LENGTH + 1])
         # Rows of length 0 next to others keep their prompt only.
         assert generate(["abc", "d"], length=[0, 4], seed=1)[0] == "abc"
-        # A scalar control (the earlier signature's form, still sent by
-        # callers that nothing shape-checks) is used for every prompt.
-        scalar = generate._signature(
-            **{
-                constants.GENERATOR_PROMPT: tf.constant(["ab", "cd"]),
-                constants.GENERATOR_LENGTH: tf.constant(6),
-                constants.GENERATOR_TEMPERATURE: tf.constant(0.8),
-                constants.GENERATOR_TOP_K: tf.constant(0),
-                constants.GENERATOR_SEED: tf.constant(3, tf.int64),
-            }
-        )[constants.GENERATOR_OUTPUT].numpy()
-        assert [t.decode() for t in scalar] == generate(["ab", "cd"], 6, 0.8, 0, 3)
+        # A single value, as a vector of one, is used for every prompt; a
+        # scalar is refused in-graph (the signature takes vectors, as TF
+        # Serving's batching needs).
+        controls = {
+            constants.GENERATOR_PROMPT: tf.constant(["ab", "cd"]),
+            constants.GENERATOR_LENGTH: tf.constant([6]),
+            constants.GENERATOR_TEMPERATURE: tf.constant([0.8]),
+            constants.GENERATOR_TOP_K: tf.constant([0]),
+            constants.GENERATOR_SEED: tf.constant([3], tf.int64),
+        }
+        single = generate._signature(**controls)[constants.GENERATOR_OUTPUT].numpy()
+        assert [t.decode() for t in single] == generate(["ab", "cd"], 6, 0.8, 0, 3)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="not compatible"):
+            generate._signature(**{**controls, constants.GENERATOR_LENGTH: tf.constant(6)})
         # One value per prompt (or a single one), else a clear error.
         with pytest.raises(tf.errors.InvalidArgumentError, match="one value per prompt"):
             generate._signature(

@@ -9,17 +9,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.serving import exported_families
 from tests.test_case import TestCase
 from tfcharnlp import constants
 from tfcharnlp.export import ModelRepository, export_model, read_warmup_requests
 from tfcharnlp.models import (
-    CharGRUBackbone,
     CharGRUCausalLM,
     LSTMBackbone,
-    MultiWidthCNNBackbone,
     TextClassifier,
 )
-from tfcharnlp.preprocessing import CharTokenizer, TextNormalizer, TextPreprocessor, WordTokenizer
+from tfcharnlp.preprocessing import CharTokenizer, TextPreprocessor, WordTokenizer
 
 LABELS = ["World", "Sports", "Business", "Sci/Tech"]
 SHAKESPEARE = (
@@ -30,27 +29,12 @@ SHAKESPEARE = (
 
 @pytest.fixture(scope="module")
 def classifier():
-    preprocessor = TextPreprocessor(
-        tokenizer=CharTokenizer(alphabet="zhang70", max_length=64),
-        normalizer=TextNormalizer(steps=("nfkc", "lower")),
-    )
-    backbone = MultiWidthCNNBackbone(
-        vocabulary_size=preprocessor.vocabulary_size,
-        max_length=64,
-        embedding_dim=8,
-        kernel_sizes=(2, 3),
-        filters=8,
-    )
-    return TextClassifier(backbone, num_classes=len(LABELS), preprocessor=preprocessor)
+    return exported_families.char_classifier()
 
 
 @pytest.fixture(scope="module")
 def language_model():
-    tokenizer = CharTokenizer.from_text(SHAKESPEARE, max_length=32)
-    backbone = CharGRUBackbone(
-        vocabulary_size=tokenizer.vocabulary_size, embedding_dim=8, hidden_units=16, num_layers=2
-    )
-    return CharGRUCausalLM(backbone, preprocessor=TextPreprocessor(tokenizer=tokenizer))
+    return exported_families.generator()
 
 
 def generator_inputs(prompts, length, temperature, top_k, seed):

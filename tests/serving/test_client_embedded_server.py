@@ -43,6 +43,7 @@ def server(tmp_path_factory):
         port=0,
         file_system_poll_wait_seconds=0,
         batching_parameters=batching,
+        allow_version_labels_for_unavailable_models=True,
     )
     yield running
     running.stop(grace=1)

@@ -201,9 +201,10 @@ def test_metrics_page_counts_grpc_and_rest_requests_per_model_version_signature(
             value(
                 samples,
                 "tfcharnlp_serving_request_errors_total",
-                model="nope",
+                # A model that is not configured counts under one label.
+                model="__unknown__",
                 version="",
-                signature="serving_default",
+                signature="",
                 api="Predict",
                 protocol="grpc",
                 code="NOT_FOUND",
@@ -226,7 +227,8 @@ def test_metrics_page_counts_grpc_and_rest_requests_per_model_version_signature(
                 "tfcharnlp_serving_request_errors_total",
                 protocol="rest",
                 code="NOT_FOUND",
-                **dict(grpc_labels, version="5"),
+                # A version that does not exist is not a label value.
+                **dict(grpc_labels, version=""),
             )
             == 1
         )
@@ -252,6 +254,28 @@ def test_metrics_page_counts_grpc_and_rest_requests_per_model_version_signature(
                 state="AVAILABLE",
             )
             == 1
+        )
+        # Random model and signature names do not grow the page.
+        with grpc.insecure_channel(server.target) as channel:
+            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+            for index in range(20):
+                for request in (
+                    predict_request(["a"], model=f"random-{index}"),
+                    predict_request(["a"], signature=f"random-{index}"),
+                ):
+                    with pytest.raises(grpc.RpcError):
+                        stub.Predict(request, timeout=10)
+        page = get(server.rest.port, constants.PROMETHEUS_PATH)[2]
+        assert "random-" not in page
+        assert (
+            value(
+                parse_page(page),
+                "tfcharnlp_serving_request_errors_total",
+                **dict(grpc_labels, version="", signature="__unknown__"),
+                protocol="grpc",
+                code="FAILED_PRECONDITION",
+            )
+            == 20
         )
         # Another path on the REST port is not the metrics page.
         assert get(server.rest.port, "/monitoring/other")[0] == 404

@@ -54,6 +54,7 @@ def server(tmp_path_factory):
         file_system_poll_wait_seconds=0,
         max_message_size=MAX_MESSAGE,
         rest_api_port=0,
+        rest_api_max_body_bytes=MAX_MESSAGE,
     )
     yield running
     running.stop(grace=1)

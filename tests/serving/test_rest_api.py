@@ -35,6 +35,7 @@ def server(tmp_path_factory):
         rest_api_port=0,
         file_system_poll_wait_seconds=0,
         max_message_size=1024 * 1024,
+        allow_version_labels_for_unavailable_models=True,
     )
     yield running
     running.stop(grace=1)
@@ -83,8 +84,9 @@ def test_model_status_has_tf_serving_json_shape(server):
         ]
         == "2"
     )
+    # TensorFlow Serving ignores a label in a status path: every version, newest first.
     code, body = call(server, "GET", f"/v1/models/{LABELLED}/labels/stable")
-    assert (code, [s["version"] for s in body["model_version_status"]]) == (200, ["1"])
+    assert (code, [s["version"] for s in body["model_version_status"]]) == (200, ["2", "1"])
 
 
 def test_metadata_has_model_spec_and_signature_defs(server):

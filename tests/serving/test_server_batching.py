@@ -104,13 +104,14 @@ def test_batched_predictions_equal_unbatched_ones(server):
     np.testing.assert_allclose(got, server_models.expected_probabilities(texts), rtol=1e-5)
 
 
-def test_request_larger_than_max_batch_size_is_invalid_argument(server):
+def test_request_larger_than_max_batch_size_is_split_and_answered_whole(server):
+    # As TF Serving's large-batch splitting does: parts of at most max_batch_size rows.
+    texts = [f"text {index}" for index in range(150)]
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        with pytest.raises(grpc.RpcError) as caught:
-            stub.Predict(request(["x"] * 65, constants.SERVING_SIGNATURE), timeout=30)
-        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "larger than maximum input batch size 64" in caught.value.details()
+        response = stub.Predict(request(texts, server_models.BATCH_INFO_SIGNATURE), timeout=30)
+        assert [t.decode() for t in response.outputs["echo"].string_val] == texts
+        assert tf.make_ndarray(response.outputs["batch_size"]).max() <= 64
         assert stub.Predict(request(["x"], constants.SERVING_SIGNATURE), timeout=30).outputs
 
 

@@ -185,9 +185,22 @@ def test_reload_config_replaces_the_old_one(channel, tmp_path, staging):
     entry = config.config.model_config_list.config.add(name="other", base_path=str(other))
     entry.model_version_policy.specific.versions.extend([1, 2])
     entry.version_labels["stable"] = 1
-    response = model_service_pb2_grpc.ModelServiceStub(channel).HandleReloadConfigRequest(
-        config, timeout=60
+    service = model_service_pb2_grpc.ModelServiceStub(channel)
+    # As in TensorFlow Serving, a reload may not label a version that is not
+    # available yet (the new model's): the running config stays.
+    with pytest.raises(grpc.RpcError) as caught:
+        service.HandleReloadConfigRequest(config, timeout=60)
+    assert (caught.value.code(), caught.value.details()) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "Request to assign label to version 1 of model other, which is not currently "
+        "available for inference",
     )
+    assert states(channel, "m") == {1: (State.AVAILABLE, 0, "")}
+    # Load first, then label: two reloads.
+    del entry.version_labels["stable"]
+    assert service.HandleReloadConfigRequest(config, timeout=60).status.error_code == 0
+    entry.version_labels["stable"] = 1
+    response = service.HandleReloadConfigRequest(config, timeout=60)
     assert response.status.error_code == 0
 
     stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)

@@ -15,7 +15,9 @@ from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
     get_model_metadata_pb2,
+    get_model_status_pb2,
     inference_pb2,
+    model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
     regression_pb2,
@@ -39,7 +41,13 @@ def server(tmp_path_factory):
         text_warmup_texts=["warm me up"],
         version_labels={"stable": 1, "canary": 2, "gone": 9},
     )
-    running = start_server(config_list=config_list, port=0, file_system_poll_wait_seconds=0)
+    # Labels in a startup config need TF Serving's flag (no version is available yet).
+    running = start_server(
+        config_list=config_list,
+        port=0,
+        file_system_poll_wait_seconds=0,
+        allow_version_labels_for_unavailable_models=True,
+    )
     yield running
     running.stop(grace=1)
 
@@ -409,9 +417,21 @@ def bad_requests():
             "input size does not match signature: 2!=1 len({extra,text}) != len({text}). Sent extra: {extra}. Missing but required: {}.",
         ),
         ("missing input", missing_input, CODE.INVALID_ARGUMENT, None),
-        ("wrong dtype", wrong_dtype, CODE.INVALID_ARGUMENT, None),
-        ("wrong shape", wrong_shape, CODE.INVALID_ARGUMENT, None),
-        ("scalar input", scalar_input, CODE.INVALID_ARGUMENT, None),
+        (
+            "wrong dtype",
+            wrong_dtype,
+            CODE.INVALID_ARGUMENT,
+            "Expects arg[0] to be string but float is provided",
+        ),
+        (
+            "string matrix for a string vector",
+            wrong_shape,
+            CODE.INVALID_ARGUMENT,
+            "input 'text' has shape [2,2] but the signature serving_default expects [-1] "
+            "(-1 = any size): strings of another rank than the signature declares are refused, "
+            "as they can crash a model's string ops",
+        ),
+        ("string scalar for a string vector", scalar_input, CODE.INVALID_ARGUMENT, None),
         (
             "unknown output_filter",
             unknown_output_filter,
@@ -452,8 +472,10 @@ def test_missing_input_message_names_both_sides(stub):
 
 
 def test_expired_deadline_is_deadline_exceeded(stub):
+    # A request that needs far longer than its deadline: a one-text request
+    # can now be answered before the client's deadline timer fires.
     with pytest.raises(grpc.RpcError) as caught:
-        stub.Predict(text_request(["x"]), timeout=0.000001)
+        stub.Predict(text_request(["x"] * 20000), timeout=0.001)
     assert caught.value.code() == CODE.DEADLINE_EXCEEDED
     assert stub.Predict(text_request(["x"]), timeout=10).outputs
 
@@ -468,6 +490,18 @@ def test_garbage_bytes_are_rejected_and_server_survives(channel, stub):
         raw(b"\xff\x00\x13garbage that is no protobuf", timeout=10)
     assert caught.value.code() in (CODE.INTERNAL, CODE.INVALID_ARGUMENT)
     assert stub.Predict(text_request(["x"]), timeout=10).outputs
+
+
+def test_model_status_lists_versions_newest_first(channel):
+    # TF Serving's ServableStateMonitor orders versions with std::greater; a label is ignored.
+    stub = model_service_pb2_grpc.ModelServiceStub(channel)
+    request = get_model_status_pb2.GetModelStatusRequest()
+    request.model_spec.name = LABELLED
+    versions = stub.GetModelStatus(request, timeout=10).model_version_status
+    assert [status.version for status in versions] == [2, 1]
+    request.model_spec.version_label = "stable"
+    versions = stub.GetModelStatus(request, timeout=10).model_version_status
+    assert [status.version for status in versions] == [2, 1]
 
 
 def test_health_service_reports_serving(channel):

@@ -1,5 +1,7 @@
 """`tfcharnlp serve`: tensorflow_model_server's flags, refusals, Unix socket, SIGTERM drain."""
 
+import argparse
+import re
 import signal
 import time
 
@@ -168,3 +170,90 @@ def test_max_message_size_is_enforced_and_server_survives(tmp_path):
             assert stub.Predict(predict_request(["small"]), timeout=10).model_spec.name == "m"
     finally:
         server.stop(grace=1)
+
+
+# What TensorFlow's C++ side prints at start-up (absl's "I0000 00:00:..." lines and the rest).
+TENSORFLOW_START_UP = re.compile(
+    r"^[IWE]\d{4} \d\d:\d\d:|absl::InitializeLog|oneDNN|cudart_stub|cuInit|cpu_feature_guard",
+    re.MULTILINE,
+)
+
+
+def _run_cli(repo_root, argv, seconds=None):
+    """stderr of `tfcharnlp ARGV` run without TF_CPP_MIN_LOG_LEVEL, as a user runs it.
+
+    With `seconds`, the command (a server) is stopped with SIGTERM once it listens.
+    """
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = str(repo_root)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfcharnlp.cli", *argv],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if seconds is not None:
+        assert "listening on" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr[-2000:]
+    return stderr
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_commands_print_no_tensorflow_start_up_lines_unless_verbose(tmp_path, repo_root):
+    base = tmp_path / "m"
+    server_models.build_text_model(base, 1)
+    serve = ["serve", "--port=0", "--model_name=m", f"--model_base_path={base}"]
+    quiet = _run_cli(repo_root, serve, seconds=1)
+    assert not TENSORFLOW_START_UP.findall(quiet), quiet
+    # The server's own event log stays.
+    assert "event=server_started" in quiet and "event=server_stopped" in quiet
+    inspect = _run_cli(repo_root, ["inspect", str(base / "1")])
+    assert not TENSORFLOW_START_UP.findall(inspect), inspect
+    verbose = _run_cli(repo_root, ["-v", *serve], seconds=1)
+    assert TENSORFLOW_START_UP.findall(verbose)
+
+
+def test_a_config_that_does_not_parse_is_reported_in_tensorflow_model_servers_words(
+    tmp_path, capsys
+):
+    config = tmp_path / "models.config"
+    config.write_text('model_config_list { config { nme: "m" } }\n')
+    assert cli.main(["serve", f"--model_config_file={config}"]) == 2
+    err = capsys.readouterr().err
+    # tensorflow_model_server_test.py looks for this text on the server's stderr.
+    assert "Error parsing text-format tensorflow.serving.ModelServerConfig: 1:30: " in err
+    assert f"Invalid protobuf file: '{config}'" in err
+
+
+def test_labels_in_the_startup_config_need_the_flag(tmp_path, capsys):
+    config = tmp_path / "models.config"
+    config.write_text(
+        'model_config_list { config { name: "m" base_path: "%s" model_platform: "tensorflow" '
+        'version_labels { key: "stable" value: 1 } } }\n' % (tmp_path / "m")
+    )
+    assert cli.main(["serve", "--port=0", f"--model_config_file={config}"]) == 2
+    assert (
+        "Request to assign label to version 1 of model m, which is not currently available "
+        "for inference" in capsys.readouterr().err
+    )
+    from serving.server import flags
+    from serving.server.server import ModelServer
+
+    parser = flags.add_flags(argparse.ArgumentParser())
+    args = parser.parse_args(
+        [
+            "--port=0",
+            f"--model_config_file={config}",
+            "--allow_version_labels_for_unavailable_models",
+        ]
+    )
+    assert ModelServer.from_flags(args).manager.allow_version_labels_for_unavailable_models

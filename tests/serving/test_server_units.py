@@ -260,11 +260,22 @@ class TestModelConfig:
                     'model_config_list { config { name: "a" base_path: "/x" } config { name: "a" base_path: "/y" } }'
                 )
             )
-        with pytest.raises(status.ServingError, match="cannot parse"):
-            model_config.parse_model_server_config("model_config_list { nope: 1 }")
+
+    def test_a_config_that_does_not_parse_gets_tensorflow_model_servers_words(self, tmp_path):
+        path = tmp_path / "models.config"
+        path.write_text('model_config_list {\n  config { nme: "a" }\n}\n')
+        with pytest.raises(status.ServingError) as caught:
+            model_config.read_model_config_file(str(path))
+        # protobuf's line, then tensorflow_model_server's (tensorflow_model_server_test.py).
+        assert caught.value.message == (
+            "Error parsing text-format tensorflow.serving.ModelServerConfig: 2:12: "
+            'Message type "tensorflow.serving.ModelConfig" has no field named "nme".\n'
+            f"Invalid protobuf file: '{path}'"
+        )
 
     def test_scan_reads_numeric_folders_only(self, tmp_path):
-        for name in ("00000123", "7", ".tmp-8", "tmp9", "x10"):
+        # "12\n" would pass `re.match("^[0-9]+$")`: `$` matches before a final newline.
+        for name in ("00000123", "7", ".tmp-8", "tmp9", "x10", "12\n", "13\r", "１４"):
             (tmp_path / name).mkdir()
         (tmp_path / "11").write_text("a file, not a version folder")
         assert model_config.scan_versions(tmp_path) == {
@@ -344,6 +355,29 @@ def test_events_are_one_line_of_key_value_pairs():
     assert fields["error"].startswith('bad "file"')
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a\rforged event=x",
+        "line\u2028separator",
+        "para\u2029graph",
+        "esc\x1b[31mred",
+        "nul\x00byte",
+        "next\x85line",
+        "tab\there",
+        "back\\slash",
+        "non\u00a0breaking",
+    ],
+)
+def test_event_values_escape_every_control_and_separator_character(value):
+    line = format_event("request_failed", message=value, model="m")
+    # One line for any log reader (str.splitlines splits on \r, U+2028, \x85, ...).
+    assert line.splitlines() == [line]
+    assert all(char.isprintable() for char in line)
+    fields = dict(part.split("=", 1) for part in shlex.split(line))
+    assert set(fields) == {"event", "message", "model"} and fields["model"] == "m"
+
+
 def test_status_messages_use_tensorflow_serving_wording():
     assert status.servable_not_found("m").message == "Servable not found for request: Latest(m)"
     assert (
@@ -353,6 +387,102 @@ def test_status_messages_use_tensorflow_serving_wording():
     assert status.servable_not_found("m", 3).code == grpc.StatusCode.NOT_FOUND
     proto = status.servable_not_found("m").to_status_proto()
     assert proto.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+class TestRequestLimits:
+    @staticmethod
+    def counting_runner(calls):
+        def run(arrays):
+            calls.append(len(arrays["x"]))
+            x = arrays["x"]
+            return {"y": (x * 2, types_pb2.DT_INT64), "n": (np.full(len(x), len(x)), 9)}
+
+        return run
+
+    def test_a_request_larger_than_the_row_limit_runs_in_parts_and_is_answered_whole(self):
+        from serving.server import request_limits
+
+        calls = []
+        arrays = {"x": np.arange(10, dtype=np.int64), "z": np.zeros((10, 2))}
+        outputs = request_limits.run_split(
+            self.counting_runner(calls), arrays, 4, request_limits.RequestLimits()
+        )
+        assert calls == [4, 4, 2]
+        assert outputs["y"][0].tolist() == list(range(0, 20, 2))
+        assert outputs["n"][0].tolist() == [4] * 8 + [2] * 2
+        calls.clear()
+        request_limits.run_split(
+            self.counting_runner(calls), arrays, 0, request_limits.RequestLimits()
+        )
+        assert calls == [10]
+
+    def test_requests_that_cannot_be_split_or_are_too_big_are_resource_exhausted(self):
+        from serving.server import request_limits
+
+        run = self.counting_runner([])
+        limits = request_limits.RequestLimits(max_request_memory_bytes=1000)
+        with pytest.raises(status.ServingError) as caught:
+            request_limits.run_split(run, {"x": np.zeros(200, np.int64)}, 8, limits)
+        assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "above the limit of 1000 bytes" in caught.value.message
+
+        # Small inputs, outputs projected from the first part above the limit.
+        def wide(arrays):
+            return {"y": (np.zeros((len(arrays["x"]), 100)), types_pb2.DT_DOUBLE)}
+
+        with pytest.raises(status.ServingError, match="above the limit"):
+            request_limits.run_split(wide, {"x": np.zeros(50, np.int8)}, 8, limits)
+        ragged = {"x": np.zeros(20), "k": np.zeros(1)}
+        with pytest.raises(status.ServingError) as caught:
+            request_limits.run_split(run, ragged, 8, request_limits.RequestLimits())
+        assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "cannot be split" in caught.value.message
+        strings = np.array([b"x" * 100] * 10, dtype=object)
+        assert request_limits.estimated_bytes([strings]) == 10 * (100 + 41)
+
+    def test_outputs_without_one_row_per_input_row_cannot_be_split(self):
+        from serving.server import request_limits
+
+        def summary(arrays):
+            return {"total": (np.array(arrays["x"].sum()), types_pb2.DT_INT64)}
+
+        with pytest.raises(status.ServingError, match="not one row per input row"):
+            request_limits.run_split(
+                summary, {"x": np.arange(9)}, 4, request_limits.RequestLimits()
+            )
+
+
+def test_version_labels_need_an_available_version_unless_allowed():
+    from serving.server.model_manager import ModelManager
+
+    config_list = model_config.single_model_config("m", "/nowhere")
+    config_list.config[0].version_labels["stable"] = 1
+    with pytest.raises(status.ServingError) as caught:
+        ModelManager(config_list)
+    assert (caught.value.code, caught.value.message) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "Request to assign label to version 1 of model m, which is not currently available "
+        "for inference",
+    )
+    assert ModelManager(config_list, allow_version_labels_for_unavailable_models=True)
+
+
+def test_new_flags_have_defaults_and_refuse_bad_values(tmp_path):
+    parser = flags.add_flags(argparse.ArgumentParser())
+    args = flags.check_flags(parser.parse_args(["--model_base_path", str(tmp_path)]))
+    assert args.allow_version_labels_for_unavailable_models is False
+    assert args.max_rows_per_model_call == 1024
+    assert args.max_request_memory_bytes == 2 * 1024**3
+    assert parser.parse_args(
+        ["--allow_version_labels_for_unavailable_models"]
+    ).allow_version_labels_for_unavailable_models
+    for bad in (
+        "--max_rows_per_model_call=-1",
+        "--max_request_memory_bytes=-1",
+    ):
+        with pytest.raises(ConfigError) as caught:
+            flags.check_flags(parser.parse_args(["--model_base_path", str(tmp_path), bad]))
+        assert caught.value.field == bad.split("=")[0]
 
 
 def test_request_threads_leave_room_for_full_batches():

@@ -16,7 +16,7 @@ from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
 from serving import requests
 from serving.client import ServingClient
 from serving.client_errors import ServingError
-from serving.server import ModelServer, flags, start_server, tls
+from serving.server import ModelServer, flags, single_model_config, start_server, tls
 from tests.serving import server_models
 from tfcharnlp.errors import ConfigError
 
@@ -226,3 +226,25 @@ def test_bad_ssl_configs_are_refused_naming_the_flag(pki, tmp_path):
         with pytest.raises(ConfigError, match=message) as caught:
             tls.read_ssl_config(str(path))
         assert caught.value.field == "--ssl_config_file"
+
+
+def test_unix_socket_next_to_mutual_tls_is_refused(pki, model_base, tmp_path):
+    # The socket has no TLS: it would let any local process in without a client certificate.
+    key, cert = pki["server"]
+    mutual = tls.make_ssl_config(key, cert, custom_ca=pki["ca"], client_verify=True)
+    config_list = single_model_config("m", str(model_base))
+    with pytest.raises(ConfigError) as caught:
+        ModelServer(config_list, port=0, grpc_socket_path=str(tmp_path / "s"), ssl_config=mutual)
+    assert caught.value.field == "--grpc_socket_path"
+    assert "bypass the mutual TLS" in str(caught.value)
+    # Server-only TLS authenticates no client on either way in: the socket is allowed.
+    server_only = tls.make_ssl_config(key, cert)
+    socket_path = tmp_path / "server-only.sock"
+    with start_server(
+        config_list=config_list,
+        port=0,
+        grpc_socket_path=str(socket_path),
+        ssl_config=server_only,
+        file_system_poll_wait_seconds=0,
+    ):
+        assert status_ok(f"unix:{socket_path}", None) is True

@@ -1,7 +1,6 @@
 """docker-compose.yml against the compose spec, the repository and the shared constants."""
 
 import copy
-import importlib.metadata
 import json
 import re
 import subprocess
@@ -78,24 +77,34 @@ def test_the_stack_has_its_services(services):
     assert EXPECTED_SERVICES <= set(services)
 
 
-def test_serving_image_is_pinned_and_not_older_than_tensorflow(services):
+def test_serving_image_is_pinned_by_a_variable_with_a_checked_default(services):
     image = services["serving"]["image"]
-    repository, _, tag = image.partition(":")
+    assert re.fullmatch(r"tensorflow/serving:\$\{TF_SERVING_TAG:-[^}]+\}", image), image
+    repository, _, tag = interpolate(image).partition(":")
     assert repository == "tensorflow/serving"
     assert tag and tag != "latest" and not tag.startswith("latest"), image
     match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(-[a-z0-9-]+)?", tag)
     assert match, f"tag {tag!r} is not a pinned 2.x release"
-    served = (int(match.group(1)), int(match.group(2)))
-    assert served[0] == 2
-    # The model server links tensorflow-text's ops and loads graphs written by
-    # our TensorFlow: it must be at least as new as both.
-    for package in ("tensorflow", "tensorflow-text"):
-        try:
-            version = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        installed = tuple(int(part) for part in version.split(".")[:2])
-        assert served >= installed, f"{image} is older than {package} {version}"
+    served = f"{match.group(1)}.{match.group(2)}"
+    # The default image's runtime (its TensorFlow and TF Text minor version)
+    # is the one the TF Serving runtime check installs, and that check passed.
+    from bench import tf_serving_runtime
+
+    assert tf_serving_runtime.RUNTIME_REQUIREMENTS == (
+        f"tensorflow=={served}.*",
+        f"tensorflow-text=={served}.*",
+    )
+    results = (REPO_ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    section = re.search(
+        r"<!-- bench:tf_serving_runtime -->(.*?)<!-- /bench:tf_serving_runtime -->",
+        results,
+        re.DOTALL,
+    )
+    assert section, (
+        "bench/RESULTS.md has no TF Serving runtime check: run make tf-serving-runtime-check"
+    )
+    assert f"run in TensorFlow {served}." in section.group(1)
+    assert "**Result: PASS**" in section.group(1)
 
 
 def test_serving_ports_and_flags_agree_with_the_constants(services):

@@ -17,6 +17,7 @@ from tfcharnlp.constants import (
 )
 from tfcharnlp.errors import ExportError
 from tfcharnlp.export.export_assets import attach_assets, find_vocabulary, write_asset_files
+from tfcharnlp.export.signature_inputs import checked_vector
 from tfcharnlp.export.signature_methods import set_signature_method_names
 from tfcharnlp.export.warmup_requests import (
     DEFAULT_WARMUP_TEXTS,
@@ -38,6 +39,10 @@ class ClassifierExporter:
       serialized `tf.Example`s `[None]` with a bytes feature `text` ->
       `classes` string `[None, C]` (every label, in class-id order) and
       `scores` float32 `[None, C]` (the probabilities).
+
+    Both signatures check in-graph that their input is a vector (see
+    `signature_inputs`): a scalar or a matrix answers INVALID_ARGUMENT on any
+    server, TensorFlow Serving included.
 
     Assets: `labels.txt`, `vocabulary.txt`, `training_config.json`; warmup:
     `assets.extra/tf_serving_warmup_requests` (one Predict and one Classify
@@ -132,7 +137,7 @@ class ClassifierExporter:
         label_names = tf.constant(self.labels)
 
         def predict(text):
-            probabilities = self._probabilities(text)
+            probabilities = self._probabilities(checked_vector(text, CLASSIFIER_INPUT))
             class_ids = tf.argmax(probabilities, axis=-1, output_type=tf.int64)
             return {
                 PROBABILITIES: probabilities,
@@ -142,7 +147,8 @@ class ClassifierExporter:
 
         def classify(serialized_examples):
             features = tf.io.parse_example(
-                serialized_examples, {EXAMPLE_TEXT_FEATURE: tf.io.FixedLenFeature([], tf.string)}
+                checked_vector(serialized_examples, CLASSIFY_INPUTS),
+                {EXAMPLE_TEXT_FEATURE: tf.io.FixedLenFeature([], tf.string)},
             )
             probabilities = self._probabilities(features[EXAMPLE_TEXT_FEATURE])
             batch = tf.shape(probabilities)[0]

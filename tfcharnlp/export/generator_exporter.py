@@ -18,6 +18,7 @@ from tfcharnlp.constants import (
 )
 from tfcharnlp.errors import ExportError
 from tfcharnlp.export.export_assets import attach_assets, find_vocabulary, write_asset_files
+from tfcharnlp.export.signature_inputs import checked_shape, checked_vector
 from tfcharnlp.export.warmup_requests import predict_log, write_warmup_requests
 
 # Added to the logits of ids that must never be sampled (padding, unknown,
@@ -35,21 +36,23 @@ class GeneratorExporter:
       sampling control value per prompt, each `[None]` with the prompt's
       batch size: `length` int32 (characters to generate,
       0..`max_generation_length`), `temperature` float32 (<= 0 means
-      greedy), `top_k` int32 (<= 0 means the whole vocabulary; 1 is greedy)
-      and `seed` int64 -> output `text` string `[None]`: each prompt
+      greedy; finite), `top_k` int32 (<= 0 means the whole vocabulary; 1 is
+      greedy) and `seed` int64 -> output `text` string `[None]`: each prompt
       followed by its own `length` generated characters. Every input has the
       batch dimension, as TF Serving's batching (`--enable_batching`)
       requires, so requests from different clients with different controls
       merge into one call; in the REST API both the row form (`"instances"`,
       one object per prompt with its controls) and the columnar form
-      (`"inputs"`) work. A control with another number of values is
-      refused (INVALID_ARGUMENT), except a single value (a vector of one,
-      or a scalar as callers of the earlier scalar signature send where
-      shapes are not checked: in-process calls, TF Serving without
-      batching), which is used for every prompt.
+      (`"inputs"`) work. A control is a vector with one value per prompt,
+      or a vector of one value used for every prompt; any other size, any
+      other rank (a scalar included), a `length` out of range or a
+      temperature that is not finite is refused in-graph
+      (INVALID_ARGUMENT), on any server.
     - `next_char_logits` (Predict): inputs `ids` int32 `[None]` (one
       character id per row) and `state` float32 `[None, S]` (zeros to start)
-      -> outputs `logits` float32 `[None, V]` and the next `state`.
+      -> outputs `logits` float32 `[None, V]` and the next `state`; ids
+      outside `0..V-1`, other ranks, or batch sizes that differ are refused
+      in-graph.
 
     Sampling is per row and stateless (Gumbel-max over FarmHash uniforms,
     see `tfcharnlp.models.samplers`): the `k`-th character generated for a
@@ -182,12 +185,10 @@ class GeneratorExporter:
         return sample_next(logits, seeds, temperature, top_k)
 
     def _checked_controls(self, prompt, length, temperature, top_k, seed):
-        """The controls as `[batch]` vectors, after checking their sizes and `length`'s range.
+        """The controls as `[batch]` vectors, after checking their ranks, sizes and ranges.
 
-        A single value (a scalar, as callers of the earlier scalar signature
-        send where nothing checks shapes against the signature, e.g. an
-        in-process call; or a vector of one) is used for every prompt;
-        otherwise a control must have one value per prompt.
+        Each control is a vector with one value per prompt, or a vector of
+        one value, used for every prompt.
         """
         import tensorflow as tf
 
@@ -199,9 +200,7 @@ class GeneratorExporter:
             (GENERATOR_TOP_K, top_k),
             (GENERATOR_SEED, seed),
         ):
-            # The static shape says [None]; a scalar fed at run time is made
-            # a vector first, so no op sees a rank its graph did not expect.
-            control = tf.reshape(control, [-1])
+            control = checked_vector(control, name)
             size = tf.size(control)
             fits = tf.debugging.Assert(
                 (size == batch) | (size == 1),
@@ -214,13 +213,16 @@ class GeneratorExporter:
             )
             with tf.control_dependencies([fits]):
                 checked.append(tf.broadcast_to(control, tf.reshape(batch, [1])))
-        length = checked[0]
+        length, temperature = checked[0], checked[1]
         checks = [
             tf.debugging.assert_non_negative(length, message=f"{GENERATOR_LENGTH} must be >= 0"),
             tf.debugging.assert_less_equal(
                 length,
                 self.max_generation_length,
                 message=f"{GENERATOR_LENGTH} must be <= {self.max_generation_length}",
+            ),
+            tf.debugging.assert_all_finite(
+                temperature, message=f"{GENERATOR_TEMPERATURE} must be finite"
             ),
         ]
         with tf.control_dependencies(checks):
@@ -229,6 +231,7 @@ class GeneratorExporter:
     def _generate(self, prompt, length, temperature, top_k, seed):
         import tensorflow as tf
 
+        prompt = checked_vector(prompt, GENERATOR_PROMPT)
         length, temperature, top_k, seed = self._checked_controls(
             prompt, length, temperature, top_k, seed
         )
@@ -313,7 +316,23 @@ class GeneratorExporter:
             return self._generate(prompt, length, temperature, top_k, seed)
 
         def next_char_logits(ids, state):
-            logits, state = self._step(ids, state)
+            ids = checked_vector(ids, STEP_IDS)
+            state = checked_shape(state, [None, self.state_size], STEP_STATE)
+            checks = [
+                tf.debugging.assert_equal(
+                    tf.shape(ids)[0],
+                    tf.shape(state)[0],
+                    message=f"{STEP_IDS} and {STEP_STATE} must have the same batch size",
+                ),
+                tf.debugging.assert_non_negative(ids, message=f"{STEP_IDS} must be >= 0"),
+                tf.debugging.assert_less(
+                    ids,
+                    self.vocabulary_size,
+                    message=f"{STEP_IDS} must be < the vocabulary size {self.vocabulary_size}",
+                ),
+            ]
+            with tf.control_dependencies(checks):
+                logits, state = self._step(tf.identity(ids), tf.identity(state))
             return {STEP_LOGITS: logits, STEP_STATE: state}
 
         archive = keras.export.ExportArchive()
