@@ -71,6 +71,44 @@ class TestCharCNNBackbone(TestCase):
             kernel = np.asarray(conv_2.kernel)
             assert abs(kernel.std() - stddev) < 0.002
 
+    def test_batch_normalization_and_global_max_pooling(self):
+        kwargs = {**TINY, "normalization": "batch", "pooling": "global_max"}
+        self.run_layer_test(
+            CharCNNBackbone, init_kwargs=kwargs, input_data=self.ids, expected_output_shape=(2, 16)
+        )
+        backbone = CharCNNBackbone(**kwargs)
+        norms = [layer for layer in backbone.layers if layer.name.endswith("_norm")]
+        assert [layer.momentum for layer in norms] == [0.9] * 6
+        # Each convolution hands a pre-activation to its normalization: no bias, no ReLU.
+        for index in range(1, 7):
+            conv = backbone.get_layer(f"conv_{index}")
+            assert not conv.use_bias and conv.activation.__name__ == "linear"
+        pools = [layer.name for layer in backbone.layers if layer.name.startswith("pool")]
+        assert pools == ["pool_1", "pool_2"]
+        # Global max pooling: the first dense layer sees one value per filter.
+        assert backbone.get_layer("dense_1").kernel.shape == (8, 16)
+
+    def test_global_max_parameters_do_not_grow_with_max_length(self):
+        # Flattening feeds every remaining position to the first dense layer; the
+        # global maximum feeds one value per filter, whatever the text's length.
+        def count(max_length, pooling):
+            return CharCNNBackbone(**{**TINY, "max_length": max_length, "pooling": pooling})
+
+        assert count(128, "global_max").count_params() == count(1014, "global_max").count_params()
+        assert count(128, "flatten").count_params() < count(1014, "flatten").count_params()
+
+    def test_batch_normalization_saving(self):
+        kwargs = {**TINY, "normalization": "batch", "pooling": "global_max"}
+        self.run_model_saving_test(CharCNNBackbone, kwargs, self.ids)
+
+    @pytest.mark.parametrize(
+        "field, value",
+        [("normalization", "layer"), ("pooling", "average"), ("batch_norm_momentum", 1.5)],
+    )
+    def test_bad_options(self, field, value):
+        with pytest.raises(ConfigError, match=field):
+            CharCNNBackbone(**{**TINY, field: value})
+
     def test_too_short_max_length(self):
         with pytest.raises(ConfigError, match="max_length"):
             CharCNNBackbone(vocabulary_size=20, max_length=100)

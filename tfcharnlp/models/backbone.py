@@ -4,15 +4,7 @@ import keras
 import numpy as np
 
 from tfcharnlp.errors import ConfigError
-
-# The value checks live in `tfcharnlp.validation`; `CharCNNBackbone` still
-# imports these names from this module.
-from tfcharnlp.validation import (  # noqa: F401
-    check_choice,
-    check_optional_positive,
-    check_positive,
-    check_rate,
-)
+from tfcharnlp.validation import check_choice
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
