@@ -24,5 +24,6 @@ from tfcharnlp.models.samplers import TopKSampler as TopKSampler
 from tfcharnlp.models.samplers import sample_next as sample_next
 from tfcharnlp.models.task import Task as Task
 from tfcharnlp.models.text_classifier import TextClassifier as TextClassifier
+from tfcharnlp.models.word_vectors import NAMED_WORD_VECTORS as NAMED_WORD_VECTORS
 from tfcharnlp.models.word_vectors import WordVectorCoverage as WordVectorCoverage
 from tfcharnlp.models.word_vectors import load_word_vectors as load_word_vectors
