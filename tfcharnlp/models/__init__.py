@@ -8,6 +8,7 @@ from tfcharnlp.models.char_gru_backbone import CharGRUBackbone as CharGRUBackbon
 from tfcharnlp.models.char_gru_causal_lm import CharGRUCausalLM as CharGRUCausalLM
 from tfcharnlp.models.cnn_lstm_backbone import CNNLSTMBackbone as CNNLSTMBackbone
 from tfcharnlp.models.compile_classifier import compile_classifier as compile_classifier
+from tfcharnlp.models.embedding_bag import EmbeddingBag as EmbeddingBag
 from tfcharnlp.models.losses import SparseCategoricalFocalLoss as SparseCategoricalFocalLoss
 from tfcharnlp.models.losses import balanced_class_weights as balanced_class_weights
 from tfcharnlp.models.losses import cross_entropy as cross_entropy
@@ -16,6 +17,7 @@ from tfcharnlp.models.metrics import MacroF1 as MacroF1
 from tfcharnlp.models.metrics import classification_report as classification_report
 from tfcharnlp.models.metrics import format_classification_report as format_classification_report
 from tfcharnlp.models.multi_width_cnn_backbone import MultiWidthCNNBackbone as MultiWidthCNNBackbone
+from tfcharnlp.models.ngram_bag_backbone import NGramBagBackbone as NGramBagBackbone
 from tfcharnlp.models.one_hot_conv1d import OneHotConv1D as OneHotConv1D
 from tfcharnlp.models.samplers import GreedySampler as GreedySampler
 from tfcharnlp.models.samplers import Sampler as Sampler
