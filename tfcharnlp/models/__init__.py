@@ -24,6 +24,7 @@ from tfcharnlp.models.samplers import Sampler as Sampler
 from tfcharnlp.models.samplers import TemperatureSampler as TemperatureSampler
 from tfcharnlp.models.samplers import TopKSampler as TopKSampler
 from tfcharnlp.models.samplers import sample_next as sample_next
+from tfcharnlp.models.sparse_adam import SparseAdam as SparseAdam
 from tfcharnlp.models.task import Task as Task
 from tfcharnlp.models.text_classifier import TextClassifier as TextClassifier
 from tfcharnlp.models.word_vectors import NAMED_WORD_VECTORS as NAMED_WORD_VECTORS
