@@ -12,17 +12,16 @@ from tfcharnlp.preprocessing.alphabets import PADDING_ID
 class EmbeddingBag(keras.layers.Layer):
     """`[batch, length]` ids -> `[batch, output_dim]`: the mean embedding of the non-padding ids.
 
-    PyTorch's `nn.EmbeddingBag(mode="mean")` for padded ids. The distinct
-    non-padding ids of the batch are gathered straight from the table (one
-    row each) and averaged per text with `tf.sparse.segment_mean`, so the
-    table's gradient is a `tf.IndexedSlices` with one row per distinct id,
-    never a dense table and never a row per padded position. With Keras'
-    SGD without momentum, whose TensorFlow backend applies `IndexedSlices`
-    with a scatter, a step then costs the rows it touched, whatever the
-    table's size: what lets a fastText-sized table of millions of hash
-    buckets train quickly. (Adam, RMSprop, momentum and even Keras' Adagrad
-    read and write the whole table every step.) A row of only padding
-    gives zeros.
+    PyTorch's `nn.EmbeddingBag(mode="mean")` for padded ids. The
+    non-padding ids are gathered straight from the table and averaged per
+    text, so the table's gradient is a `tf.IndexedSlices` with one row per
+    id, never a dense table and never a row per padded position. With
+    `SparseAdam`, or Keras' SGD without momentum (whose TensorFlow backend
+    applies `IndexedSlices` with a scatter), a step then costs the rows it
+    touched, whatever the table's size: what lets a fastText-sized table of
+    millions of hash buckets train quickly. (Keras' Adam, RMSprop, momentum
+    and even its Adagrad read and write the whole table every step.) A row
+    of only padding gives zeros.
 
     Under XLA (`jit_compile=True`), which lacks the sparse op and dynamic
     shapes, it falls back to a masked mean of a dense gather.
@@ -78,13 +77,13 @@ class EmbeddingBag(keras.layers.Layer):
             # A gather from the variable itself (ResourceGather): a sparse op
             # over the whole table would read it as a tensor, and the
             # optimizer's scatter into a table that a live tensor still holds
-            # copies all of it, every step. Gathering each distinct id once
-            # also makes the gradient, and so the scatter, one row per id.
+            # copies all of it, every step. (`tf.sparse.segment_mean` with a
+            # dynamic `num_segments` also ran ten times slower inside Keras'
+            # nested train function, so the mean is an unsorted segment mean.)
             positions = tf.where(mask)
-            unique_ids, slots = tf.unique(tf.gather_nd(ids, positions))
-            rows = tf.gather(self.embeddings.value, unique_ids)
-            means = tf.sparse.segment_mean(
-                rows, slots, tf.cast(positions[:, 0], tf.int32), num_segments=tf.shape(ids)[0]
+            vectors = tf.gather(self.embeddings.value, tf.gather_nd(ids, positions))
+            means = tf.math.unsorted_segment_mean(
+                vectors, tf.cast(positions[:, 0], tf.int32), num_segments=tf.shape(ids)[0]
             )
         return ops.cast(means, self.compute_dtype)
 

@@ -24,9 +24,9 @@ class NGramBagBackbone(Backbone):
     `hidden_units=()`; hidden layers make it a small MLP over the bag.
     `TextClassifier` adds the head.
 
-    Train it with `keras.optimizers.SGD` (no momentum) or `Adagrad`: they
-    update only the rows a batch touched, while Adam rewrites the whole
-    table every step (see `EmbeddingBag`).
+    Train it with `SparseAdam` (or SGD without momentum): they update only
+    the rows a batch touched, while Keras' Adam rewrites the whole table
+    and its two moment tables every step (see `EmbeddingBag`).
 
     Args:
         vocabulary_size: int. Number of ids, padding (0) included
