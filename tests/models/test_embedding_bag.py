@@ -26,6 +26,16 @@ class TestEmbeddingBag(TestCase):
         self.assertAllEqual(means[1], np.zeros(4))  # only padding
         self.assertAllClose(means[2], (2 * table[3] + table[9]) / 3)  # repeats count
 
+    def test_token_dropout_only_in_training(self):
+        bag = EmbeddingBag(10, 4, token_dropout=0.5)
+        ids = np.tile(np.arange(1, 10, dtype="int32"), (8, 1))
+        inference = bag(ids).numpy()
+        self.assertAllClose(inference, np.tile(bag.embeddings.numpy()[1:].mean(0), (8, 1)))
+        training = bag(ids, training=True).numpy()
+        assert training.shape == (8, 4) and np.all(np.isfinite(training))
+        assert not np.allclose(training, inference)
+        assert EmbeddingBag.from_config(bag.get_config()).token_dropout == 0.5
+
     def test_fasttext_initializer(self):
         bag = EmbeddingBag(1000, 8)
         bag.build(self.ids.shape)

@@ -31,6 +31,9 @@ class EmbeddingBag(keras.layers.Layer):
         output_dim: int. Embedding size.
         embeddings_initializer: initializer of the table; default uniform in
             `[-1/output_dim, 1/output_dim]`, fastText's.
+        token_dropout: float. In training, each id is left out of its
+            text's mean with this probability (the word dropout of Iyyer et
+            al. 2015, "Deep Unordered Composition Rivals Syntactic Methods").
 
     Call arguments:
         ids: int `[batch, length]`, 0 = padding.
@@ -45,10 +48,14 @@ class EmbeddingBag(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer=None, **kwargs):
+    def __init__(
+        self, input_dim, output_dim, embeddings_initializer=None, token_dropout=0.0, **kwargs
+    ):
         super().__init__(**kwargs)
         self.input_dim = input_dim
         self.output_dim = output_dim
+        self.token_dropout = float(token_dropout)
+        self.seed_generator = keras.random.SeedGenerator()
         if embeddings_initializer is None:
             embeddings_initializer = keras.initializers.RandomUniform(
                 -1.0 / output_dim, 1.0 / output_dim
@@ -65,9 +72,12 @@ class EmbeddingBag(keras.layers.Layer):
             autocast=False,
         )
 
-    def call(self, ids):
+    def call(self, ids, training=False):
         ids = tf.cast(ids, tf.int32)
         mask = ids != PADDING_ID
+        if training and self.token_dropout > 0:
+            kept = keras.random.uniform(tf.shape(ids), seed=self.seed_generator)
+            mask &= kept >= self.token_dropout
         if _in_xla_context():
             vectors = tf.gather(self.embeddings.value, ids)
             weights = tf.cast(mask, vectors.dtype)[..., tf.newaxis]
@@ -97,6 +107,7 @@ class EmbeddingBag(keras.layers.Layer):
                 "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
+                "token_dropout": self.token_dropout,
             }
         )
         return config

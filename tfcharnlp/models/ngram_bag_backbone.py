@@ -36,6 +36,8 @@ class NGramBagBackbone(Backbone):
         hidden_units: tuple of ints. Sizes of `Dense` layers after the mean.
         activation: activation of the hidden layers.
         dropout: float. Dropout on the mean (and after each hidden layer).
+        token_dropout: float. Share of a text's ids left out of its mean in
+            training (`EmbeddingBag`'s word dropout).
 
     Call arguments:
         token_ids: int32 `[batch, sequence]`, 0 = padding.
@@ -58,18 +60,22 @@ class NGramBagBackbone(Backbone):
         hidden_units=(),
         activation="relu",
         dropout=0.0,
+        token_dropout=0.0,
         **kwargs,
     ):
         check_positive("vocabulary_size", vocabulary_size)
         check_optional_positive("max_length", max_length)
         check_positive("embedding_dim", embedding_dim)
         check_rate("dropout", dropout)
+        check_rate("token_dropout", token_dropout)
         if isinstance(hidden_units, int):
             hidden_units = (hidden_units,)
         hidden_units = tuple(check_positive("hidden_units", units) for units in hidden_units)
 
         # === Layers ===
-        self.token_embedding = EmbeddingBag(vocabulary_size, embedding_dim, name="embedding_bag")
+        self.token_embedding = EmbeddingBag(
+            vocabulary_size, embedding_dim, token_dropout=token_dropout, name="embedding_bag"
+        )
         self.hidden_layers = [
             keras.layers.Dense(units, activation=activation, name=f"hidden_{index + 1}")
             for index, units in enumerate(hidden_units)
@@ -91,6 +97,7 @@ class NGramBagBackbone(Backbone):
         self.hidden_units = hidden_units
         self.activation = activation
         self.dropout = dropout
+        self.token_dropout = token_dropout
 
     def get_config(self):
         config = super().get_config()
@@ -102,6 +109,7 @@ class NGramBagBackbone(Backbone):
                 "hidden_units": list(self.hidden_units),
                 "activation": self.activation,
                 "dropout": self.dropout,
+                "token_dropout": self.token_dropout,
             }
         )
         return config
