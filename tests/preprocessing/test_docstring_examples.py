@@ -9,6 +9,7 @@ import tfcharnlp.preprocessing as preprocessing
 MODULES = [
     "char_tokenizer",
     "word_tokenizer",
+    "ngram_tokenizer",
     "text_normalizer",
     "text_preprocessor",
     "language_model_windows",

@@ -51,10 +51,40 @@ class TestMakePipeline(TestCase):
         for a, b in zip(first, second, strict=True):
             self.assertAllEqual(a, b)
 
+    def test_cache_ids_tokenizes_once_and_reshuffles_the_ids(self):
+        texts = [f"{i}" for i in range(10)]
+        tokenizer = CharTokenizer(max_length=1)
+        calls = []
+
+        def counting(text):
+            def count(batch):
+                calls.append(len(batch))
+                return tokenizer(batch)
+
+            ids = tf.py_function(count, [text], tf.int32)
+            ids.set_shape([None, 1])
+            return ids
+
+        dataset = tf.data.Dataset.from_tensor_slices((texts, list(range(10))))
+        pipeline = make_pipeline(
+            dataset, counting, 4, shuffle_buffer=10, cache=True, seed=7, cache_ids=True
+        )
+        orders = []
+        for _ in range(3):
+            labels = []
+            for ids, batch_labels in pipeline.as_numpy_iterator():
+                self.assertAllEqual(ids[:, 0], batch_labels + 28)  # ids stay with their labels
+                labels.extend(batch_labels.tolist())
+            orders.append(labels)
+        assert sum(calls) == 10  # every text tokenized once, in the first epoch
+        assert all(sorted(order) == list(range(10)) for order in orders)
+        assert orders[0] != orders[1]
+
     @pytest.mark.parametrize(
         "kwargs, field",
         [
             ({"batch_size": 0}, "batch_size"),
+            ({"batch_size": 2, "cache_ids": True}, "cache_ids"),
             ({"batch_size": 2, "shuffle_buffer": 0}, "shuffle_buffer"),
             ({"batch_size": 2, "cache": 1}, "cache"),
         ],

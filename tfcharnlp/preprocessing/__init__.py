@@ -14,6 +14,7 @@ from tfcharnlp.preprocessing.char_tokenizer import CharTokenizer as CharTokenize
 from tfcharnlp.preprocessing.language_model_windows import (
     language_model_windows as language_model_windows,
 )
+from tfcharnlp.preprocessing.ngram_tokenizer import NGramTokenizer as NGramTokenizer
 from tfcharnlp.preprocessing.pipeline import make_pipeline as make_pipeline
 from tfcharnlp.preprocessing.preprocessing_layer import PreprocessingLayer as PreprocessingLayer
 from tfcharnlp.preprocessing.text_normalizer import TextNormalizer as TextNormalizer

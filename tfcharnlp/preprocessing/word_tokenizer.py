@@ -6,7 +6,6 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_text as tf_text
 
 from tfcharnlp.alphabets import (
     NUM_RESERVED_IDS,
@@ -17,11 +16,10 @@ from tfcharnlp.alphabets import (
 )
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
-from tfcharnlp.preprocessing.string_ops import unicode_lower
+from tfcharnlp.preprocessing.string_ops import WORD_SPLITS as SPLITS
+from tfcharnlp.preprocessing.string_ops import split_words, unicode_lower
 from tfcharnlp.preprocessing.vocabulary_file import read_vocabulary_file, write_vocabulary_file
 from tfcharnlp.validation import check_bool, check_choice, check_optional_positive
-
-SPLITS = ("whitespace", "unicode_script")
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
@@ -30,9 +28,11 @@ class WordTokenizer(IdsLayer):
 
     Ids: 0 is padding, 1 is out-of-vocabulary (OOV), words start at 2 in
     vocabulary order. Splitting is tensorflow-text's `WhitespaceTokenizer`
-    ("whitespace") or `UnicodeScriptTokenizer` ("unicode_script": also splits
+    ("whitespace"), `UnicodeScriptTokenizer` ("unicode_script": also splits
     where the Unicode script changes, so punctuation and CJK runs become
-    tokens of their own). The word lookup is a `tf.lookup.StaticHashTable`.
+    tokens of their own) or "punctuation" (whitespace and around runs of
+    punctuation, several times faster; see `string_ops.split_words`). The
+    word lookup is a `tf.lookup.StaticHashTable`.
 
     `adapt(data)` builds the vocabulary with this layer's own in-graph
     splitting: the most frequent tokens first, ties broken by the tokens'
@@ -45,7 +45,7 @@ class WordTokenizer(IdsLayer):
             (as Keras' `TextVectorization`); `None` for no limit.
         max_length: output length, truncating and padding with 0; `None`
             returns ragged ids.
-        split: "whitespace" or "unicode_script".
+        split: "whitespace", "unicode_script" or "punctuation".
         lowercase: Unicode lower-case before splitting.
         vocabulary: list of tokens, index = id, or the path of a file written
             by `save_vocabulary`. The reserved `<pad>`, `<unk>` are added in
@@ -87,16 +87,11 @@ class WordTokenizer(IdsLayer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
 
-    def _splitter(self):
-        if self.split == "whitespace":
-            return tf_text.WhitespaceTokenizer()
-        return tf_text.UnicodeScriptTokenizer()
-
     def _tokens(self, flat_text):
         """[n] strings -> ragged [n, None] token strings."""
         if self.lowercase:
             flat_text = unicode_lower(flat_text)
-        return self._splitter().tokenize(flat_text)
+        return split_words(flat_text, self.split)
 
     def split_words(self, texts):
         """The token strings of `texts` (`[n]` strings -> ragged `[n, None]`), split as for ids.
