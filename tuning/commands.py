@@ -132,6 +132,8 @@ def tune(args, config, role, push=None):
     # The strategy train() would use: the data is batched for its replicas.
     strategy = devices.distribution_strategy()
     data, class_weight = _read_data(config, strategy)
+    # The data resolves what depends on it (`max_length="auto"`).
+    config = data.config
     hypermodel = search_space.get_hypermodel(config, data.inputs, objective=args.objective)
     project_name = args.project_name or f"{config.family}_{args.tuner}"
     tuner = tuner_factory.build_tuner(

@@ -16,6 +16,7 @@ import json
 import keras_tuner
 
 from tfcharnlp.constants import BEST_HYPERPARAMETERS_FILE
+from tfcharnlp.data.text_statistics import AUTO_LENGTH
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
 from tuning.text_hypermodel import TextHyperModel
@@ -64,7 +65,10 @@ def search_space(family, recipe=families.DEFAULT_RECIPE, **config_fields):
 
     config = TrainConfig.from_dict(
         {"data": _PROBE_DATA, "family": family, "recipe": recipe, **config_fields}
-    )
+    ).resolve()
+    if config.max_length == AUTO_LENGTH:
+        # The data would measure it; the space does not depend on it.
+        config = config.replace(max_length=config.family_spec.min_length)
     num_classes = None if config.is_language_model else 2
     inputs = ModelInputs(vocabulary_size=_PROBE_VOCABULARY_SIZE, num_classes=num_classes)
     return search_space_of(get_hypermodel(config, inputs))

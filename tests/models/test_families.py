@@ -64,7 +64,8 @@ class TestFamilies(TestCase):
         assert "'default'" in str(raised.value)
 
     def test_help_texts(self):
-        assert families.recipe_defaults("patience") == "3 for every family"
+        assert families.recipe_defaults("optimizer") == "adam for every family"
+        assert families.recipe_defaults("patience").startswith("char_cnn 5, multi_width_cnn 3")
         assert families.recipe_defaults("seq_length") == "char_gru 100"
         assert families.recipe_defaults("embedding_dim").startswith("char_cnn none, ")
         lines = families.describe_recipes().splitlines()

@@ -183,4 +183,5 @@ class TestRecipes(TestCase):
             "batch_size": 128,
             "epochs": 10,
             "patience": 3,
+            "monitor": "val_loss",
         }

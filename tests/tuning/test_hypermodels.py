@@ -19,7 +19,7 @@ DATA = {"path": "train.csv"}
 
 # The untuned defaults of every family: changing one is a visible decision.
 DEFAULT_VALUES = {
-    "char_cnn": {"filters": 256, "dense_units": 1024, "dropout": 0.5, "learning_rate": 1e-3},
+    "char_cnn": {"filters": 256, "dense_units": 256, "dropout": 0.5, "learning_rate": 1e-3},
     "multi_width_cnn": {
         "kernel_sizes": "3,4,5",
         "embedding_dim": 16,
@@ -137,7 +137,11 @@ class TestHypermodels(TestCase):
         ids = np.random.randint(0, 30, size=(2, 128)).astype("int32")
         assert tuple(model(ids).shape) == (2, 2)
         assert model.backbone.get_config()["filters"] == 64
-        assert hypermodel.trial_config(hp).model_options == {"filters": 64, "dense_units": 256}
+        assert hypermodel.trial_config(hp).model_options == {
+            **families.get_family("char_cnn").recipe()["model_options"],
+            "filters": 64,
+            "dense_units": 256,
+        }
 
     def test_cnn_lstm_builds_each_variant(self):
         hypermodel = CNNLSTMHyperModel(config("cnn_lstm", max_length=16), inputs(2, 20))

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 def train_classifier(config, run_dir, strategy, extra_callbacks=()):
     """Trains the classifier a resolved `config` describes under `strategy`; a `TrainResult`."""
     data = read_classifier_data(config, strategy)
+    config = data.config
     with strategy.scope():
         model = build_compiled_model(config, data.inputs)
     history, initial_epoch = fit_model(
