@@ -186,15 +186,10 @@ def test_generator_candidate_with_per_prompt_controls(tmp_path):
 
 @pytest.fixture(scope="module")
 def length_classifiers(tmp_path_factory):
-    """Classifier candidates: `exact` (1.0 on the length data) and `rough` (0.75)."""
-    from tests.training.length_classifiers import save_length_classifier
+    """Classifier candidates: `exact` (1.0 on the length data), `rough` (0.75), `lstm`, ..."""
+    from tests.training.length_classifiers import save_candidates
 
-    root = tmp_path_factory.mktemp("blessing")
-    return {
-        "exact": save_length_classifier(root / "exact", threshold=5),
-        "rough": save_length_classifier(root / "rough", threshold=2),
-        "lstm": save_length_classifier(root / "lstm", threshold=5, family="lstm"),
-    }
+    return save_candidates(tmp_path_factory.mktemp("blessing"))
 
 
 def test_baseline_publishes_only_a_candidate_at_least_as_good(length_classifiers, tmp_path):

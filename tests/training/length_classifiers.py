@@ -53,6 +53,24 @@ def save_length_classifier(path, threshold, labels=LABELS, family="char_cnn", ex
     return path
 
 
+def save_candidates(root):
+    """{name: SavedModel path} of the candidates the tests compare, under `root`.
+
+    `exact` scores 1.0 on `write_length_data`'s rows and `rough` 0.75; `lstm`
+    is `exact` under another family, `logits` with one more output, and
+    `relabelled` with a third label.
+    """
+    return {
+        "exact": save_length_classifier(root / "exact", threshold=5),
+        "rough": save_length_classifier(root / "rough", threshold=2),
+        "lstm": save_length_classifier(root / "lstm", threshold=5, family="lstm"),
+        "logits": save_length_classifier(root / "logits", threshold=5, extra_output=True),
+        "relabelled": save_length_classifier(
+            root / "relabelled", threshold=5, labels=("short", "long", "huge")
+        ),
+    }
+
+
 def write_length_data(path, threshold=5, extra_rows=()):
     """A CSV labelling each text by whether it is longer than `threshold` characters."""
     texts = ["a", "ab", "abcd", "abcde", "abcdef", "abcdefgh", "a longer text", "x" * 30]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.training.length_classifiers import save_length_classifier, write_length_data
+from tests.training.length_classifiers import save_candidates, write_length_data
 from tfcharnlp.data.config import DataConfig
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.training.blessing import BLESSING_FILE, bless
@@ -12,16 +12,7 @@ from tfcharnlp.training.blessing import BLESSING_FILE, bless
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
-    root = tmp_path_factory.mktemp("length_classifiers")
-    return {
-        "exact": save_length_classifier(root / "exact", threshold=5),
-        "rough": save_length_classifier(root / "rough", threshold=2),
-        "lstm": save_length_classifier(root / "lstm", threshold=5, family="lstm"),
-        "logits": save_length_classifier(root / "logits", threshold=5, extra_output=True),
-        "relabelled": save_length_classifier(
-            root / "relabelled", threshold=5, labels=("short", "long", "huge")
-        ),
-    }
+    return save_candidates(tmp_path_factory.mktemp("length_classifiers"))
 
 
 @pytest.fixture
