@@ -182,3 +182,65 @@ def test_generator_candidate_with_per_prompt_controls(tmp_path):
     result = push_model(candidate, tmp_path / "models" / "gen", texts=["ROMEO:", "JULIET:", "A"])
     assert result.pushed, result.reason
     assert "texts: 3 answered by serving_default (text)" in result.checks
+
+
+@pytest.fixture(scope="module")
+def length_classifiers(tmp_path_factory):
+    """Classifier candidates: `exact` (1.0 on the length data), `rough` (0.75), `lstm`, ..."""
+    from tests.training.length_classifiers import save_candidates
+
+    return save_candidates(tmp_path_factory.mktemp("blessing"))
+
+
+def test_baseline_publishes_only_a_candidate_at_least_as_good(length_classifiers, tmp_path):
+    import json
+
+    from tests.training.length_classifiers import write_length_data
+    from tfcharnlp.data.config import DataConfig
+
+    data = DataConfig(path=str(write_length_data(tmp_path / "lengths.csv")))
+    target = tmp_path / "models" / "lengths"
+    first = push_model(length_classifiers["rough"], target, baseline=data)
+    assert first.pushed, first.reason
+    blessing = json.loads((target / "1" / "assets.extra" / "blessing.json").read_text())
+    assert blessing["blessed"] and blessing["baseline"] is None
+    assert blessing["candidate"]["path"] == str(length_classifiers["rough"])
+
+    better = push_model(length_classifiers["exact"], target, baseline=data)
+    assert (better.pushed, better.version) == (True, 2)
+    blessing = json.loads((target / "2" / "assets.extra" / "blessing.json").read_text())
+    assert blessing["baseline"]["path"] == str(target / "1")
+    assert (blessing["candidate"]["accuracy"], blessing["baseline"]["accuracy"]) == (1.0, 0.75)
+    assert "blessing on" in better.summary() and "blessed: accuracy 1.0000" in better.summary()
+
+    before = tree(target)
+    worse = push_model(length_classifiers["rough"], target, baseline=data, metric="macro_f1")
+    assert not worse.pushed and worse.version is None
+    assert worse.reason.startswith("not blessed: macro_f1 ")
+    assert "NOT blessed" in worse.summary()
+    assert tree(target) == before
+
+    # Another family is published when it is as good, with a warning.
+    other = push_model(length_classifiers["lstm"], target, baseline=data)
+    assert other.pushed
+    assert "the candidate is a lstm, the served version a char_cnn" in other.blessing.warnings
+
+
+def test_push_command_baseline_flags(length_classifiers, tmp_path, capsys):
+    from tests.training.length_classifiers import write_length_data
+
+    data = write_length_data(tmp_path / "lengths.csv")
+    target = tmp_path / "models" / "lengths"
+    push = ["push", "--to", str(target), "--baseline", str(data)]
+    assert cli.main([*push, str(length_classifiers["exact"])]) == 0
+    assert "blessed: accuracy 1.0000, no served version" in capsys.readouterr().out
+    # Flags after the positional; equal is not enough with a margin.
+    assert cli.main([*push, str(length_classifiers["exact"]), "--min-improvement", "0.01"]) == 1
+    err = capsys.readouterr().err
+    assert "NOT pushed" in err and "needs >= +0.0100" in err
+    assert "served    accuracy 1.0000" in err  # the comparison is printed
+    assert sorted(os.listdir(target)) == ["1"]
+    # The baseline file is one source: with --path too it is a usage error.
+    code = cli.main([*push, str(length_classifiers["exact"]), "--path", str(data)])
+    assert code == 2
+    assert "baseline" in capsys.readouterr().err

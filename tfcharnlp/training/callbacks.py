@@ -7,6 +7,7 @@ import time
 import keras
 
 from tfcharnlp.training.model_folder import BACKUP_DIR, CHECKPOINT_FILE, HISTORY_FILE, LOG_DIR
+from tfcharnlp.training.time_budget import TimeBudget
 
 
 def on_terminal(stream=None):
@@ -73,6 +74,7 @@ def build_callbacks(
     backup=True,
     log_dir=None,
     extra=(),
+    max_time=None,
 ):
     """Callbacks for `Model.fit`, writing into `run_dir`.
 
@@ -83,7 +85,8 @@ def build_callbacks(
     - `TensorBoard` (`log_dir`, default `<run_dir>/logs`).
     - `ModelCheckpoint` of the best model by `monitor` (`checkpoints/best.keras`).
     - `EarlyStopping(patience, restore_best_weights=True)` when `patience > 0`.
-
+    - `TimeBudget(max_time)` when `max_time` (seconds) is given: stops after
+      the batch that spends it.
     - `EpochLog` (one line per epoch) when the output is not a terminal.
 
     `extra` callbacks come first, so a test can raise from one to simulate a kill.
@@ -113,6 +116,8 @@ def build_callbacks(
                 monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
             )
         )
+    if max_time is not None:
+        callbacks.append(TimeBudget(max_time))
     callbacks.extend(progress_callbacks())
     return callbacks
 

@@ -5,6 +5,7 @@ This module is the one owner of the folder's format. `<output_dir>/<model_name>/
     model.keras               the trained model (with its preprocessor)
     label_vocabulary.txt      one label per line, line k = class id k (classifier)
     train_config.json         the resolved TrainConfig of the run + the resolved data configs
+                              (+ `time_budget`, what max_time did, when it was set)
     history.csv               one row per epoch (Keras CSVLogger)
     report.txt/.json/.md      held-out evaluation (see `evaluation_report`)
     confusion_matrix.png      (classifier)
@@ -42,11 +43,14 @@ def is_trained_folder(path):
     return (pathlib.Path(path) / MODEL_FILE).is_file()
 
 
-def write_model_folder(run_dir, model, config, data_configs, label_vocabulary=None):
+def write_model_folder(
+    run_dir, model, config, data_configs, label_vocabulary=None, time_budget=None
+):
     """Saves the model, its labels and the run's config; returns the recorded config dict.
 
     The resolved data configs (absolute paths, preset settings) let
     `evaluate` rebuild the exact held-out split without the original flags.
+    `time_budget` (a `TimeBudgetOutcome`) records whether `max_time` stopped the run.
     """
     run_dir = pathlib.Path(run_dir)
     model.save(run_dir / MODEL_FILE)
@@ -55,6 +59,8 @@ def write_model_folder(run_dir, model, config, data_configs, label_vocabulary=No
     recorded = config.to_dict()
     recorded["resolved_data"] = [data.get_config() for data in data_configs.values()]
     recorded["resolved_data_roles"] = list(data_configs)
+    if time_budget is not None:
+        recorded["time_budget"] = time_budget.to_dict()
     (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     return recorded
 

@@ -152,6 +152,13 @@ class TrainConfig:
         "(the learning rate is not scaled); --no-batch-per-replica makes it the global batch",
     )
     steps_per_epoch: Optional[int] = _field(None, "cap on batches per epoch (None: whole data)")
+    max_time: Optional[float] = _field(
+        None,
+        "wall-clock budget of fitting in seconds: once spent, training stops after the "
+        "current batch (that epoch is still validated and checkpointed) and the model keeps "
+        "the best epoch's weights; the report and train_config.json say so "
+        "(default: no budget)",
+    )
     optimizer: Optional[str] = _recipe_field("optimizer", OPTIMIZERS)
     learning_rate: Optional[float] = _recipe_field("initial learning rate")
     momentum: Optional[float] = _recipe_field("SGD momentum")
@@ -378,6 +385,7 @@ class TrainConfig:
             "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_inclusive=False
         )
         check_number("clipnorm", self.clipnorm, low=0.0, low_inclusive=False, optional=True)
+        check_number("max_time", self.max_time, low=0.0, low_inclusive=False, optional=True)
         # Checked against the values the run will use (the recipe's where unset).
         recipe = family.recipe(self.recipe)
         learning_rate = self.learning_rate or recipe["learning_rate"]
