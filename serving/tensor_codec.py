@@ -57,8 +57,13 @@ _CODEC = {
     DT_STRING: (np.dtype(object), "string_val"),
 }
 _DATA_TYPES = {numpy_dtype: enum for enum, (numpy_dtype, _) in _CODEC.items()}
-# The complex fields hold (real, imaginary) pairs of this float type.
-_COMPLEX_PARTS = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
+# Dtypes whose value field holds another type's numbers: half_val the float16
+# bit patterns as integers, the complex fields (real, imaginary) pairs.
+_FIELD_VIEWS = {
+    np.dtype(np.float16): np.uint16,
+    np.dtype(np.complex64): np.float32,
+    np.dtype(np.complex128): np.float64,
+}
 
 # Largest tensor built by repeating fewer values than its shape holds (TensorFlow's fill rule).
 MAX_FILLED_ELEMENTS = 1 << 24
@@ -163,16 +168,13 @@ def _typed_values(raw, numpy_type):
         values = np.empty(len(raw), dtype=object)
         values[:] = list(raw)
         return values
-    if numpy_type == np.float16:
-        # half_val holds the float16 bit patterns as integers.
-        return np.array(raw, dtype=np.uint16).view(np.float16)
-    parts = _COMPLEX_PARTS.get(numpy_type)
-    if parts is not None:
-        pairs = np.array(raw, dtype=parts)
-        if len(pairs) % 2:
-            raise ValueError(f"{len(pairs)} numbers cannot be (real, imaginary) pairs")
-        return pairs.view(numpy_type)
-    return np.array(raw, dtype=numpy_type)
+    view = _FIELD_VIEWS.get(numpy_type)
+    if view is None:
+        return np.array(raw, dtype=numpy_type)
+    numbers = np.array(raw, dtype=view)
+    if numpy_type.kind == "c" and len(numbers) % 2:
+        raise ValueError(f"{len(numbers)} numbers cannot be (real, imaginary) pairs")
+    return numbers.view(numpy_type)
 
 
 # ------------------------------------------------------------------ writing
@@ -202,10 +204,9 @@ def as_proto_field(array, dtype_enum=None, proto=None):
     for size in array.shape:
         dims.add(size=size)
     flat = array.ravel()
-    if numpy_type == np.float16:
-        flat = flat.astype(np.float16, copy=False).view(np.uint16)
-    elif numpy_type in _COMPLEX_PARTS:
-        flat = flat.astype(numpy_type, copy=False).view(_COMPLEX_PARTS[numpy_type])
+    view = _FIELD_VIEWS.get(numpy_type)
+    if view is not None:
+        flat = flat.astype(numpy_type, copy=False).view(view)
     getattr(proto, field).extend(flat.tolist())
     return proto
 
