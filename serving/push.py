@@ -184,7 +184,7 @@ def _text_request(name, signature_name, signature_def, texts):
     from tensorflow.core.framework import types_pb2
     from tensorflow_serving.apis import predict_pb2
 
-    from serving.server import tensors
+    from serving import tensor_codec
 
     string_inputs = [
         alias
@@ -198,29 +198,29 @@ def _text_request(name, signature_name, signature_def, texts):
     request.model_spec.signature_name = signature_name
     array = np.empty(len(texts), dtype=object)
     array[:] = [text.encode("utf-8") for text in texts]
-    tensors.from_numpy(array, types_pb2.DT_STRING, request.inputs[string_inputs[0]])
+    tensor_codec.as_proto_field(array, types_pb2.DT_STRING, request.inputs[string_inputs[0]])
     for alias, info in signature_def.inputs.items():
         if alias == string_inputs[0]:
             continue
         dims = [dim.size for dim in info.tensor_shape.dim]
         if alias not in GENERATOR_DEFAULTS or dims not in ([], [-1]):
             return None
-        np_dtype = tensors._DTYPES[info.dtype][0]
+        np_dtype = tensor_codec.numpy_dtype(info.dtype)
         value = np.array(GENERATOR_DEFAULTS[alias], dtype=np_dtype)
         if dims:
             value = np.full(len(texts), value, dtype=np_dtype)
-        tensors.from_numpy(value, info.dtype, request.inputs[alias])
+        tensor_codec.as_proto_field(value, info.dtype, request.inputs[alias])
     return request
 
 
 def _check_outputs(response, count):
     """Every output has one row per text; float outputs are finite."""
-    from serving.server import tensors
+    from serving import tensor_codec
 
     if not response.outputs:
         raise _Rejected("the text request returned no outputs")
     for alias, proto in response.outputs.items():
-        array = tensors.to_numpy(proto, name=f"output '{alias}'")
+        array = tensor_codec.make_ndarray(proto)
         if array.ndim >= 1 and array.shape[0] != count:
             raise _Rejected(f"output {alias!r} has {array.shape[0]} rows for {count} texts")
         if array.dtype.kind == "f" and not all(math.isfinite(v) for v in array.ravel().tolist()):
@@ -256,11 +256,12 @@ def _validate(sandbox_base, name, texts, timeout, checks):
     import grpc
     from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
-    from serving.server import ModelServer, single_model_config
+    from serving.server import ModelServer, ServerOptions
 
     started = time.monotonic()
-    server = ModelServer(
-        single_model_config(name, str(sandbox_base / name)),
+    options = ServerOptions(
+        model_name=name,
+        model_base_path=str(sandbox_base / name),
         host=constants.DEFAULT_HOST,
         port=0,
         file_system_poll_wait_seconds=0,
@@ -268,7 +269,8 @@ def _validate(sandbox_base, name, texts, timeout, checks):
         # failure names the record; the server's own replay would only say
         # that the load failed.
         enable_warmup=False,
-    ).start()
+    )
+    server = ModelServer(options).start()
     try:
         with grpc.insecure_channel(server.target) as channel:
             models = model_service_pb2_grpc.ModelServiceStub(channel)

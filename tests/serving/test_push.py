@@ -3,16 +3,16 @@
 import filecmp
 import os
 import shutil
-import time
 
 import grpc
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_log_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from serving.push import push_model
-from serving.server import start_server
 from tests.serving import server_models
+from tests.serving.conftest import predict_request
+from tests.serving.reliability_helpers import wait_until
 from tfcharnlp import cli, constants
 from tfcharnlp.errors import ExportError
 
@@ -24,18 +24,7 @@ def candidates(tmp_path_factory):
     """Candidate SavedModels: `good` (with warmup), `bad_warmup`, `nan`, `corrupt`."""
     root = tmp_path_factory.mktemp("candidates")
     server_models.build_text_model(root, "good", warmup_texts=["warm", "up"])
-    bad = server_models.build_text_model(root, "bad_warmup")
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = "anything"
-    request.inputs["not_an_input"].CopyFrom(tf.make_tensor_proto([1.0]))
-    log = prediction_log_pb2.PredictionLog(
-        predict_log=prediction_log_pb2.PredictLog(request=request)
-    )
-    os.makedirs(os.path.join(bad, constants.ASSETS_EXTRA_DIR))
-    with tf.io.TFRecordWriter(
-        os.path.join(bad, constants.ASSETS_EXTRA_DIR, constants.WARMUP_FILE)
-    ) as writer:
-        writer.write(log.SerializeToString())
+    server_models.build_bad_warmup_model(root, "bad_warmup")
     server_models.build_text_model(root, "nan", offset=float("nan"))
     corrupt = root / "corrupt"
     shutil.copytree(root / "good", corrupt)
@@ -98,29 +87,24 @@ def test_push_command_exit_codes(candidates, tmp_path, capsys):
     assert sorted(os.listdir(target)) == ["1"]
 
 
-def test_a_running_server_picks_up_the_pushed_version(candidates, tmp_path):
+def test_a_running_server_picks_up_the_pushed_version(candidates, tmp_path, serve):
     target = tmp_path / "models" / "demo"
     assert push_model(candidates / "good", target).pushed
-    with start_server(
-        model_name="demo", model_base_path=target, file_system_poll_wait_seconds=0.1
-    ) as server:
-        assert push_model(candidates / "good", target).pushed
-        request = predict_pb2.PredictRequest()
-        request.model_spec.name = "demo"
-        request.model_spec.version.value = 2
-        request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(["abc"]))
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            for _ in range(100):
-                try:
-                    response = stub.Predict(request, timeout=10)
-                    break
-                except grpc.RpcError as error:
-                    assert error.code() == grpc.StatusCode.NOT_FOUND
-                    time.sleep(0.1)
-            else:
-                pytest.fail("version 2 was never served")
-        assert response.model_spec.version.value == 2
+    server = serve(model_name="demo", model_base_path=target, file_system_poll_wait_seconds=0.1)
+    assert push_model(candidates / "good", target).pushed
+    request = predict_request("demo", texts=["abc"], version=2)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+
+        def served_by_version_2():
+            try:
+                return stub.Predict(request, timeout=10)
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.NOT_FOUND
+                return None
+
+        response = wait_until(served_by_version_2)
+    assert response.model_spec.version.value == 2
 
 
 class _TinyGenerator(tf.Module):

@@ -48,6 +48,7 @@ class Killed(Exception):
     pass
 
 
+@pytest.mark.integration
 class TestTrainWorkflow(TestCase):
     @pytest.mark.timeout(300)
     def test_train_predict_evaluate_through_the_cli(self, tmp_path, shared_data, capsys):

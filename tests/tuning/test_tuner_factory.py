@@ -28,6 +28,7 @@ def _hparams_tags(log_dir):
 
 
 class TestTunerFactory(TestCase):
+    @pytest.mark.integration
     def test_random_search_writes_results(self, tmp_path):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
@@ -75,6 +76,7 @@ class TestTunerFactory(TestCase):
         assert table.splitlines()[0].split()[:3] == ["trial", "status", "val_accuracy"]
         assert len(table.splitlines()) == 2 + 3
 
+    @pytest.mark.integration
     def test_hyperband_promotes_trials_and_survives_a_lost_checkpoint(self, tmp_path):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
@@ -155,6 +157,7 @@ class TestTunerFactory(TestCase):
 
 
 class TestTrialLog(TestCase):
+    @pytest.mark.integration
     def test_one_plain_line_per_trial_and_epoch_numbered_as_the_table(self, tmp_path, capsys):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
