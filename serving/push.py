@@ -44,9 +44,8 @@ SAMPLE_TEXTS = (
     "",
     "x" * 2000,
 )
-# Values for the generator's sampling inputs (one per text when the signature
-# declares them [None], else scalars), so a generator candidate is asked for a
-# short, seeded sample.
+# Values for the generator's sampling inputs (one per text, as its signature
+# declares them [None]), so a generator candidate is asked for a short, seeded sample.
 GENERATOR_DEFAULTS = {
     constants.GENERATOR_LENGTH: 8,
     constants.GENERATOR_TEMPERATURE: 1.0,
@@ -203,12 +202,10 @@ def _text_request(name, signature_name, signature_def, texts):
         if alias == string_inputs[0]:
             continue
         dims = [dim.size for dim in info.tensor_shape.dim]
-        if alias not in GENERATOR_DEFAULTS or dims not in ([], [-1]):
+        if alias not in GENERATOR_DEFAULTS or dims != [-1]:
             return None
         np_dtype = tensor_codec.numpy_dtype(info.dtype)
-        value = np.array(GENERATOR_DEFAULTS[alias], dtype=np_dtype)
-        if dims:
-            value = np.full(len(texts), value, dtype=np_dtype)
+        value = np.full(len(texts), GENERATOR_DEFAULTS[alias], dtype=np_dtype)
         tensor_codec.as_proto_field(value, info.dtype, request.inputs[alias])
     return request
 

@@ -107,34 +107,6 @@ def test_a_running_server_picks_up_the_pushed_version(candidates, tmp_path, serv
     assert response.model_spec.version.value == 2
 
 
-class _TinyGenerator(tf.Module):
-    """The generator signature's layout (prompt + scalar sampling controls -> text)."""
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None], tf.string, name=constants.GENERATOR_PROMPT),
-            tf.TensorSpec([], tf.int32, name=constants.GENERATOR_LENGTH),
-            tf.TensorSpec([], tf.float32, name=constants.GENERATOR_TEMPERATURE),
-            tf.TensorSpec([], tf.int32, name=constants.GENERATOR_TOP_K),
-            tf.TensorSpec([], tf.int64, name=constants.GENERATOR_SEED),
-        ]
-    )
-    def serve(self, prompt, length, temperature, top_k, seed):
-        suffix = tf.strings.reduce_join(tf.fill([length], "x"))
-        return {constants.GENERATOR_OUTPUT: tf.strings.join([prompt, suffix])}
-
-
-def test_generator_candidate_gets_prompts_with_sampling_controls(tmp_path):
-    module = _TinyGenerator()
-    candidate = tmp_path / "generator"
-    tf.saved_model.save(
-        module, str(candidate), signatures={constants.SERVING_SIGNATURE: module.serve}
-    )
-    result = push_model(candidate, tmp_path / "models" / "gen", texts=["ROMEO:", "JULIET:"])
-    assert result.pushed, result.reason
-    assert "texts: 2 answered by serving_default (text)" in result.checks
-
-
 class _TinyRowGenerator(tf.Module):
     """The generator signature's layout with per-prompt controls ([None] each)."""
 

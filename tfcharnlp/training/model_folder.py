@@ -205,25 +205,18 @@ def generate_text(path, prompt, length=200, temperature=1.0, top_k=0, seed=None)
     signature = loaded.signatures[constants.SERVING_SIGNATURE]
     if constants.GENERATOR_PROMPT not in signature.structured_input_signature[1]:
         raise ConfigError("MODEL_DIR", f"{path} is not a generator SavedModel (no prompt input)")
-    specs = signature.structured_input_signature[1]
 
-    def control(key, value, dtype):
-        # One value per prompt ([None], see GeneratorExporter); older exports
-        # took scalars shared by the batch.
-        per_prompt = specs[key].shape.rank != 0
-        return tf.constant([value] if per_prompt else value, dtype)
+    def control(value, dtype):
+        # One value per prompt, as the signature declares them ([None], see GeneratorExporter).
+        return tf.constant([value], dtype)
 
     result = signature(
         **{
             constants.GENERATOR_PROMPT: tf.constant([prompt]),
-            constants.GENERATOR_LENGTH: control(constants.GENERATOR_LENGTH, length, tf.int32),
-            constants.GENERATOR_TEMPERATURE: control(
-                constants.GENERATOR_TEMPERATURE, temperature, tf.float32
-            ),
-            constants.GENERATOR_TOP_K: control(constants.GENERATOR_TOP_K, top_k, tf.int32),
-            constants.GENERATOR_SEED: control(
-                constants.GENERATOR_SEED, 0 if seed is None else seed, tf.int64
-            ),
+            constants.GENERATOR_LENGTH: control(length, tf.int32),
+            constants.GENERATOR_TEMPERATURE: control(temperature, tf.float32),
+            constants.GENERATOR_TOP_K: control(top_k, tf.int32),
+            constants.GENERATOR_SEED: control(0 if seed is None else seed, tf.int64),
         }
     )
     return _as_text(result[constants.GENERATOR_OUTPUT].numpy())
