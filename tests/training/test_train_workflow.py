@@ -256,6 +256,25 @@ class TestTrainWorkflow(TestCase):
         assert (report.split, report.total) == ("dev", 50)
         self.assertAllClose(report.accuracy, result.report.accuracy)
 
+    def test_no_validation_split_with_a_test_file(self, tmp_path, shared_data):
+        # Every training row trains; the test file is the report's. Keras' CSVLogger
+        # writes NA for the val_* columns of such a run, which once ended it in a crash
+        # after fitting, with no model and no report written.
+        trec = {"preset": "trec", "data_dir": str(shared_data)}
+        config = tiny_classifier(
+            tmp_path,
+            shared_data,
+            data={**trec, "max_rows": 200, "validation_split": 0.0},
+            test_data={**trec, "split": "test", "max_rows": 40},
+            epochs=2,
+        )
+        result = train(config)
+        assert result.report.split == "test" and result.report.total == 40
+        assert set(result.history) >= {"loss", "accuracy"}
+        assert not any(name.startswith("val_") for name in result.history)
+        for name in ("model.keras", "report.json", "training_curves.png"):
+            assert (config.model_dir / name).is_file(), name
+
     def test_dev_data_and_a_validation_split_conflict(self, tmp_path, shared_data):
         with pytest.raises(ConfigError) as raised:
             tiny_classifier(
