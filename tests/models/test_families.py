@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -71,6 +72,12 @@ class TestFamilies(TestCase):
         lines = families.describe_recipes().splitlines()
         assert len(lines) == sum(len(f.recipes) for f in families.FAMILIES.values())
         assert any(line.startswith("  char_cnn --recipe paper: ") for line in lines)
+
+    def test_the_readme_states_every_default_recipe(self):
+        readme = (Path(__file__).parents[2] / "README.md").read_text()
+        start = readme.index("<!-- recipes:")
+        block = readme[start : readme.index("<!-- /recipes -->")]
+        assert f"```text\n{families.describe_recipes()}\n```" in block
 
     def test_exports_are_the_named_objects_not_modules(self):
         tfcharnlp.models.register_all()  # every submodule imported: none may shadow a name

@@ -366,6 +366,15 @@ def recipe_defaults(field):
     return ", ".join(f"{name} {_format(value)}" for name, value in values)
 
 
+def _applies(field, values):
+    """Whether `field` changes what a recipe trains (momentum is SGD's, decay the step schedule's)."""
+    if field == "momentum":
+        return values.get("optimizer") == "sgd"
+    if field in ("decay_rate", "decay_epochs"):
+        return values.get("schedule") == "step"
+    return True
+
+
 def describe_recipes():
     """Every family's recipes, one line each (the epilog of `train --help`)."""
     lines = []
@@ -374,7 +383,7 @@ def describe_recipes():
             settings = " ".join(
                 f"{field}={_format(values[field])}"
                 for field in RECIPE_FIELDS
-                if field in values and values[field] != {}
+                if field in values and values[field] != {} and _applies(field, values)
             )
             lines.append(f"  {name} --recipe {recipe_name}: {settings}")
     return "\n".join(lines)
