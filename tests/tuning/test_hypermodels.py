@@ -31,7 +31,7 @@ DEFAULT_VALUES = {
         "embedding_dim": 128,
         "hidden_units": 128,
         "num_layers": 1,
-        "bidirectional": False,
+        "bidirectional": True,
         "dropout": 0.5,
         "learning_rate": 2e-3,
     },

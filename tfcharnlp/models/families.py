@@ -37,6 +37,7 @@ RECIPE_FIELDS = (
     "embedding_dim",
     "hidden_units",
     "num_layers",
+    "bidirectional",
     "dropout",
     "model_options",
     "optimizer",
@@ -191,11 +192,15 @@ MULTI_WIDTH_CNN_RECIPES = {
     },
 }
 LSTM_RECIPES = {
+    # Both directions: the backward pass ends on a text's first characters
+    # (TREC-6 questions on characters: 67% after 5 epochs both ways, 30%
+    # one way, which needed 10 epochs for 45%).
     "default": {
         "max_length": "auto",
         "embedding_dim": 128,
         "hidden_units": 128,
         "num_layers": 1,
+        "bidirectional": True,
         "dropout": 0.5,
         "model_options": {},
         **_RECURRENT_OPTIMIZATION,
@@ -206,6 +211,7 @@ CNN_LSTM_RECIPES = {
         "max_length": "auto",
         "embedding_dim": 128,
         "hidden_units": 128,
+        "bidirectional": False,
         "dropout": 0.5,
         "model_options": {},
         **_RECURRENT_OPTIMIZATION,

@@ -134,7 +134,7 @@ class TrainConfig:
     )
     hidden_units: Optional[int] = _recipe_field("LSTM/GRU units")
     num_layers: Optional[int] = _recipe_field("stacked recurrent layers")
-    bidirectional: bool = _field(False, "bidirectional LSTM")
+    bidirectional: Optional[bool] = _recipe_field("bidirectional LSTM")
     cell: str = _field("gru", "recurrent cell of the language model", CELLS)
     dropout: Optional[float] = _recipe_field("dropout rate")
     model_options: dict = _field(
