@@ -21,6 +21,7 @@ TINY = {
     "multi_width_cnn": {"max_length": 16, "embedding_dim": 4},
     "lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
     "cnn_lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
+    "ngram_bag": {"max_length": 16, "embedding_dim": 4, "buckets": 10},
     "char_gru": {"embedding_dim": 4, "hidden_units": 4, "num_layers": 1},
 }
 

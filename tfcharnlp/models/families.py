@@ -35,6 +35,10 @@ RECIPE_FIELDS = (
     "max_length",
     "seq_length",
     "embedding_dim",
+    "buckets",
+    "word_ngrams",
+    "char_ngram_min",
+    "char_ngram_max",
     "hidden_units",
     "num_layers",
     "dropout",
@@ -69,6 +73,8 @@ class Family:
         tokenizers: the tokenizers the family reads.
         word_vectors: whether the embedding can start from pre-trained vectors.
         min_length: the shortest `max_length` the backbone accepts.
+        cache_ids: whether training caches the tokenized ids rather than the
+            texts (for models whose step costs less than tokenizing a batch).
     """
 
     name: str
@@ -80,6 +86,7 @@ class Family:
     tokenizers: tuple = ("char", "word")
     word_vectors: bool = False
     min_length: int = 1
+    cache_ids: bool = False
 
     @property
     def is_language_model(self):
@@ -190,6 +197,29 @@ CHAR_GRU_RECIPES = {
         **_OPTIMIZATION,
     },
 }
+# fastText (Joulin et al. 2016): words and bigrams hashed into 2M buckets, the
+# softmax on their mean embedding, a learning rate decaying linearly to zero.
+# Its per-example SGD becomes SparseAdam on large batches here (a step costs
+# the rows it touched); see the recipe's measurements in bench/RESULTS.md.
+NGRAM_BAG_RECIPES = {
+    "default": {
+        "max_length": 2048,
+        "buckets": 2_000_000,
+        "word_ngrams": 2,
+        "char_ngram_min": 0,
+        "char_ngram_max": 0,
+        "embedding_dim": 16,
+        "dropout": 0.0,
+        "model_options": {},
+        **_OPTIMIZATION,
+        "optimizer": "sparse_adam",
+        "learning_rate": 0.1,
+        "momentum": 0.0,
+        "schedule": "linear",
+        "batch_size": 1024,
+        "epochs": 3,
+    },
+}
 
 
 # ------------------------------------------------ config -> constructor arguments
@@ -225,6 +255,11 @@ def _cnn_lstm_arguments(config):
         "variant": config.variant,
         "bidirectional": config.bidirectional,
     }
+    return backbone, {"dropout": config.dropout}
+
+
+def _ngram_bag_arguments(config):
+    backbone = {"max_length": config.max_length, "embedding_dim": config.embedding_dim}
     return backbone, {"dropout": config.dropout}
 
 
@@ -279,6 +314,16 @@ FAMILIES = {
             recipes=CNN_LSTM_RECIPES,
             arguments=_cnn_lstm_arguments,
             word_vectors=True,
+        ),
+        Family(
+            name="ngram_bag",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.ngram_bag_backbone:NGramBagBackbone",
+            summary="fastText-style mean of hashed word (and character) n-gram embeddings",
+            recipes=NGRAM_BAG_RECIPES,
+            arguments=_ngram_bag_arguments,
+            tokenizers=("ngram",),
+            cache_ids=True,
         ),
         Family(
             name="char_gru",

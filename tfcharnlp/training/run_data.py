@@ -110,6 +110,8 @@ class ClassifierData:
         inputs: the `ModelInputs` a model is built from.
         global_batch_size: examples per training step, over all replicas.
         data_configs: role ("train", "dev", "test") -> `DataConfig`.
+        word_vectors_coverage: {"found", "total", "share"} of the vocabulary
+            the pre-trained word vectors covered, or None without vectors.
     """
 
     train: object
@@ -124,6 +126,7 @@ class ClassifierData:
     data_configs: dict
     train_size: int
     validation_size: int
+    word_vectors_coverage: Optional[dict] = None
 
 
 def _held_out(options, field, vocabulary):
@@ -184,19 +187,23 @@ def _read_labeled(config):
 
 
 def _pretrained_embedding(config, preprocessor):
-    """The `[vocabulary, width]` matrix of `config.word_vectors`, or None."""
+    """`(matrix, coverage)`: the `[vocabulary, width]` matrix of `config.word_vectors` and the
+    {"found", "total", "share"} of the vocabulary it covered; `(None, None)` without vectors."""
     if config.word_vectors is None:
-        return None
+        return None, None
     from tfcharnlp.models.word_vectors import load_word_vectors
 
-    matrix = load_word_vectors(config.word_vectors, preprocessor.tokenizer.vocabulary)
+    matrix, coverage = load_word_vectors(
+        config.word_vectors, preprocessor.tokenizer.vocabulary, return_coverage=True
+    )
     if config.embedding_dim is not None and config.embedding_dim != matrix.shape[1]:
         raise ConfigError(
             "embedding_dim",
             f"{config.embedding_dim} differs from the {matrix.shape[1]}-dimensional vectors in "
             f"{config.word_vectors}; leave it unset to take the vectors' size",
         )
-    return matrix
+    share = round(coverage.fraction, 4)
+    return matrix, {"found": coverage.found, "total": coverage.total, "share": share}
 
 
 def read_classifier_data(config, strategy=None):
@@ -219,6 +226,8 @@ def read_classifier_data(config, strategy=None):
         cache=config.cache,
         seed=config.seed,
         drop_remainder=drop_remainder,
+        # Tokenized once, reshuffled each epoch, where a step costs less than tokenizing.
+        cache_ids=config.cache and config.family_spec.cache_ids,
     )
     validation_ds = None
     if validation_size:
@@ -226,12 +235,13 @@ def read_classifier_data(config, strategy=None):
     train_labels = None
     if config.class_weights == "balanced":
         train_labels = np.array([int(label) for _, label in loaded.train.as_numpy_iterator()])
+    embedding_matrix, coverage = _pretrained_embedding(config, preprocessor)
     inputs = ModelInputs(
         vocabulary_size=preprocessor.tokenizer.vocabulary_size,
         num_classes=len(vocabulary),
         preprocessor=preprocessor,
         steps_per_epoch=steps,
-        embedding_matrix=_pretrained_embedding(config, preprocessor),
+        embedding_matrix=embedding_matrix,
     )
     return ClassifierData(
         train=train,
@@ -246,6 +256,7 @@ def read_classifier_data(config, strategy=None):
         data_configs=data_configs,
         train_size=loaded.train_size,
         validation_size=validation_size,
+        word_vectors_coverage=coverage,
     )
 
 
