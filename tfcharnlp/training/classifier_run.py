@@ -31,7 +31,12 @@ def train_classifier(config, run_dir, strategy, extra_callbacks=()):
     report.save(run_dir, history=history)
     logger.info("\n%s", report.to_text())
     recorded = model_folder.write_model_folder(
-        run_dir, model, config, data.data_configs, label_vocabulary=vocabulary
+        run_dir,
+        model,
+        config,
+        data.data_configs,
+        label_vocabulary=vocabulary,
+        word_vectors_coverage=data.word_vectors_coverage,
     )
     return TrainResult(
         model_dir=run_dir,

@@ -42,11 +42,15 @@ def is_trained_folder(path):
     return (pathlib.Path(path) / MODEL_FILE).is_file()
 
 
-def write_model_folder(run_dir, model, config, data_configs, label_vocabulary=None):
+def write_model_folder(
+    run_dir, model, config, data_configs, label_vocabulary=None, word_vectors_coverage=None
+):
     """Saves the model, its labels and the run's config; returns the recorded config dict.
 
     The resolved data configs (absolute paths, preset settings) let
     `evaluate` rebuild the exact held-out split without the original flags.
+    With pre-trained word vectors, `word_vectors_coverage` (the share of
+    the vocabulary they covered) is recorded too.
     """
     run_dir = pathlib.Path(run_dir)
     model.save(run_dir / MODEL_FILE)
@@ -55,6 +59,8 @@ def write_model_folder(run_dir, model, config, data_configs, label_vocabulary=No
     recorded = config.to_dict()
     recorded["resolved_data"] = [data.get_config() for data in data_configs.values()]
     recorded["resolved_data_roles"] = list(data_configs)
+    if word_vectors_coverage is not None:
+        recorded["word_vectors_coverage"] = word_vectors_coverage
     (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     return recorded
 
