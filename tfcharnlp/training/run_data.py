@@ -228,10 +228,17 @@ def read_classifier_data(config, strategy=None):
         drop_remainder=drop_remainder,
         # Tokenized once, reshuffled each epoch, where a step costs less than tokenizing.
         cache_ids=config.cache and config.family_spec.cache_ids,
+        trim_padding=config.family_spec.trim_padding,
     )
     validation_ds = None
     if validation_size:
-        validation_ds = make_pipeline(validation, preprocessor, batch, cache=config.cache)
+        validation_ds = make_pipeline(
+            validation,
+            preprocessor,
+            batch,
+            cache=config.cache,
+            trim_padding=config.family_spec.trim_padding,
+        )
     train_labels = None
     if config.class_weights == "balanced":
         train_labels = np.array([int(label) for _, label in loaded.train.as_numpy_iterator()])
@@ -246,7 +253,9 @@ def read_classifier_data(config, strategy=None):
     return ClassifierData(
         train=train,
         validation=validation_ds,
-        evaluation=make_pipeline(evaluation, preprocessor, batch),
+        evaluation=make_pipeline(
+            evaluation, preprocessor, batch, trim_padding=config.family_spec.trim_padding
+        ),
         split=split,
         preprocessor=preprocessor,
         label_vocabulary=vocabulary,
