@@ -231,7 +231,7 @@ def run_disconnects(repository, staging):
     import grpc
     from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-    from serving.server import start_server
+    from serving.server import parse_batching_parameters, start_server
     from tests.serving.reliability_helpers import ClientLoop, publish, request_for, wait_until
 
     base = os.path.join(repository, "disconnects")
@@ -242,7 +242,9 @@ def run_disconnects(repository, staging):
         model_name="m",
         model_base_path=base,
         file_system_poll_wait_seconds=0,
-        batching_parameters="max_batch_size { value: 64 }\nbatch_timeout_micros { value: 300000 }",
+        batching=parse_batching_parameters(
+            "max_batch_size { value: 64 }\nbatch_timeout_micros { value: 300000 }"
+        ),
     ) as server:
         with ClientLoop(server.target, "m") as loop:
             for _ in range(5):

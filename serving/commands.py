@@ -33,9 +33,10 @@ def _run_serve(args):
     signal.signal(signal.SIGINT, on_signal)
 
     from serving.server.events import log_event
+    from serving.server.options import ServerOptions
     from serving.server.server import ModelServer
 
-    server = ModelServer.from_flags(args).start()
+    server = ModelServer(ServerOptions.from_flags(args)).start()
     print(f"tfcharnlp serve: listening on {server.host}:{server.port}", flush=True)
     while not stop.wait(1.0):
         pass
@@ -45,13 +46,13 @@ def _run_serve(args):
 
 
 def _add_query_arguments(parser):
-    from serving import query_command
+    from serving.client import query_command
 
     query_command.add_arguments(parser)
 
 
 def _run_query(args):
-    from serving import query_command
+    from serving.client import query_command
 
     return query_command.run(args)
 

@@ -11,8 +11,16 @@ hidden folder renamed to the next version number, so a polling server never
 sees half a model). On any failure the repository is left untouched and the
 result says why.
 
+With a baseline (`--baseline FILE`, a labelled data file), TFX's Evaluator
+comes first: the validated copy and the served (latest) version score the
+same rows of FILE (`tfcharnlp.training.blessing`), and the candidate is
+published only when it is at least as good on `--metric` (by
+`--min-improvement`, default 0). The comparison is printed and written as
+`assets.extra/blessing.json` inside the published version.
+
     tfcharnlp push exports/ag_news --to models/ag_news
     tfcharnlp push exports/ag_news/3 --to models/ag_news --texts "a fine film" "a dull one"
+    tfcharnlp push exports/ag_news --to models/ag_news --baseline test.csv --metric macro_f1
 """
 
 import dataclasses
@@ -36,9 +44,8 @@ SAMPLE_TEXTS = (
     "",
     "x" * 2000,
 )
-# Values for the generator's sampling inputs (one per text when the signature
-# declares them [None], else scalars), so a generator candidate is asked for a
-# short, seeded sample.
+# Values for the generator's sampling inputs (one per text, as its signature
+# declares them [None]), so a generator candidate is asked for a short, seeded sample.
 GENERATOR_DEFAULTS = {
     constants.GENERATOR_LENGTH: 8,
     constants.GENERATOR_TEMPERATURE: 1.0,
@@ -61,6 +68,8 @@ class PushResult:
         reason: why it was not pushed ("" when pushed).
         checks: one line per check that ran, in order.
         seconds: wall time of the validation and copy.
+        blessing: the `Blessing` (candidate against the served version) when
+            a baseline was asked for, else None.
     """
 
     pushed: bool
@@ -71,9 +80,12 @@ class PushResult:
     reason: str = ""
     checks: list = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    blessing: object = None
 
     def summary(self):
         lines = [f"  - {check}" for check in self.checks]
+        if self.blessing is not None:
+            lines.append(self.blessing.summary())
         if self.pushed:
             head = (
                 f"pushed {self.candidate} as {self.model_name} version {self.version} ({self.path})"
@@ -171,7 +183,7 @@ def _text_request(name, signature_name, signature_def, texts):
     from tensorflow.core.framework import types_pb2
     from tensorflow_serving.apis import predict_pb2
 
-    from serving.server import tensors
+    from serving import tensor_codec
 
     string_inputs = [
         alias
@@ -185,29 +197,27 @@ def _text_request(name, signature_name, signature_def, texts):
     request.model_spec.signature_name = signature_name
     array = np.empty(len(texts), dtype=object)
     array[:] = [text.encode("utf-8") for text in texts]
-    tensors.from_numpy(array, types_pb2.DT_STRING, request.inputs[string_inputs[0]])
+    tensor_codec.as_proto_field(array, types_pb2.DT_STRING, request.inputs[string_inputs[0]])
     for alias, info in signature_def.inputs.items():
         if alias == string_inputs[0]:
             continue
         dims = [dim.size for dim in info.tensor_shape.dim]
-        if alias not in GENERATOR_DEFAULTS or dims not in ([], [-1]):
+        if alias not in GENERATOR_DEFAULTS or dims != [-1]:
             return None
-        np_dtype = tensors._DTYPES[info.dtype][0]
-        value = np.array(GENERATOR_DEFAULTS[alias], dtype=np_dtype)
-        if dims:
-            value = np.full(len(texts), value, dtype=np_dtype)
-        tensors.from_numpy(value, info.dtype, request.inputs[alias])
+        np_dtype = tensor_codec.numpy_dtype(info.dtype)
+        value = np.full(len(texts), GENERATOR_DEFAULTS[alias], dtype=np_dtype)
+        tensor_codec.as_proto_field(value, info.dtype, request.inputs[alias])
     return request
 
 
 def _check_outputs(response, count):
     """Every output has one row per text; float outputs are finite."""
-    from serving.server import tensors
+    from serving import tensor_codec
 
     if not response.outputs:
         raise _Rejected("the text request returned no outputs")
     for alias, proto in response.outputs.items():
-        array = tensors.to_numpy(proto, name=f"output '{alias}'")
+        array = tensor_codec.make_ndarray(proto)
         if array.ndim >= 1 and array.shape[0] != count:
             raise _Rejected(f"output {alias!r} has {array.shape[0]} rows for {count} texts")
         if array.dtype.kind == "f" and not all(math.isfinite(v) for v in array.ravel().tolist()):
@@ -243,11 +253,12 @@ def _validate(sandbox_base, name, texts, timeout, checks):
     import grpc
     from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
-    from serving.server import ModelServer, single_model_config
+    from serving.server import ModelServer, ServerOptions
 
     started = time.monotonic()
-    server = ModelServer(
-        single_model_config(name, str(sandbox_base / name)),
+    options = ServerOptions(
+        model_name=name,
+        model_base_path=str(sandbox_base / name),
         host=constants.DEFAULT_HOST,
         port=0,
         file_system_poll_wait_seconds=0,
@@ -255,7 +266,8 @@ def _validate(sandbox_base, name, texts, timeout, checks):
         # failure names the record; the server's own replay would only say
         # that the load failed.
         enable_warmup=False,
-    ).start()
+    )
+    server = ModelServer(options).start()
     try:
         with grpc.insecure_channel(server.target) as channel:
             models = model_service_pb2_grpc.ModelServiceStub(channel)
@@ -272,7 +284,23 @@ def _validate(sandbox_base, name, texts, timeout, checks):
         server.stop(grace=1)
 
 
-def push_model(candidate_dir, target_model_dir, texts=None, timeout=60.0):
+def _bless(validated, source, repository, name, baseline, metric, min_improvement):
+    """The `Blessing` of the validated copy of `source` against the served (latest) version."""
+    from tfcharnlp.training.blessing import bless
+
+    served = repository.latest_path(name) if repository.latest_version(name) is not None else None
+    return bless(validated, served, baseline, metric, min_improvement, candidate_name=str(source))
+
+
+def push_model(
+    candidate_dir,
+    target_model_dir,
+    texts=None,
+    timeout=60.0,
+    baseline=None,
+    metric="accuracy",
+    min_improvement=0.0,
+):
     """Validates `candidate_dir` in a sandboxed server; publishes it as the next version if it passes.
 
     Args:
@@ -281,6 +309,10 @@ def push_model(candidate_dir, target_model_dir, texts=None, timeout=60.0):
         target_model_dir: `<base>/<model_name>`, the served model's folder.
         texts: texts to send (default `SAMPLE_TEXTS`).
         timeout: seconds for loading and for each request.
+        baseline: a labelled `DataConfig`: publish only when the candidate
+            scores at least `min_improvement` above the served version on
+            `metric` there (`tfcharnlp.training.blessing`); None: no comparison.
+        metric, min_improvement: the blessing's rule.
 
     Returns:
         `PushResult`; `.pushed` is False (and the repository untouched) when
@@ -288,6 +320,7 @@ def push_model(candidate_dir, target_model_dir, texts=None, timeout=60.0):
 
     Raises:
         ExportError: the candidate is not a SavedModel / the target name is invalid.
+        ConfigError, DataError: the baseline data cannot be read or scored.
     """
     from tfcharnlp.export import ModelRepository, resolve_saved_model_dir
 
@@ -313,9 +346,17 @@ def push_model(candidate_dir, target_model_dir, texts=None, timeout=60.0):
             result.reason = str(error)
         except Exception as error:  # noqa: BLE001 - a crash of the candidate is a rejection
             result.reason = f"validation failed: {type(error).__name__}: {error}"
+        if not result.reason and baseline is not None:
+            result.blessing = _bless(
+                validated, source, repository, name, baseline, metric, min_improvement
+            )
+            if not result.blessing.blessed:
+                result.reason = f"not blessed: {result.blessing.reason}"
         if not result.reason:
             with repository.write(name) as staged:
                 shutil.copytree(validated, staged.folder, dirs_exist_ok=True)
+                if result.blessing is not None:
+                    result.blessing.save(staged.folder)
             result.pushed = True
             result.version = staged.version
             result.path = str(staged.path)
@@ -342,12 +383,59 @@ def add_arguments(parser):
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds for loading and for each request"
     )
+    from tfcharnlp.data.arguments import add_data_arguments
+    from tfcharnlp.training.blessing import METRICS
+
+    blessing = add_data_arguments(parser)
+    blessing.title = (
+        "blessing (TFX's Evaluator): publish only a candidate at least as good as the served "
+        "version on labelled data; the data flags say how to read it"
+    )
+    blessing.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="labelled data to score the candidate and the served (latest) version on; the "
+        "comparison is printed and written as assets.extra/blessing.json in the pushed "
+        "version (--path FILE or --preset NAME --split test do the same)",
+    )
+    blessing.add_argument(
+        "--metric", choices=METRICS, default="accuracy", help="(default: %(default)s)"
+    )
+    blessing.add_argument(
+        "--min-improvement",
+        type=float,
+        default=0.0,
+        help="the margin over the served version the candidate needs on --metric "
+        "(default: 0, at least as good; negative allows a small loss)",
+    )
+
+
+def _baseline_data(args):
+    """The blessing's `DataConfig`, or None when no baseline data was given."""
+    from tfcharnlp.data.arguments import data_config_from_args
+
+    if args.baseline:
+        if args.path or args.preset:
+            raise ConfigError("baseline", "give --baseline FILE, --path or --preset, not several")
+        args.path = args.baseline
+    if not (args.path or args.preset):
+        return None
+    # Every row of it is scored (no validation split is cut).
+    return data_config_from_args(args)
 
 
 def run(args):
     """Exit 0 when pushed, 1 when the candidate was rejected (the repository untouched)."""
     if args.timeout <= 0:
         raise ConfigError("--timeout", f"must be > 0, got {args.timeout}")
-    result = push_model(args.model_dir, args.to, texts=args.texts, timeout=args.timeout)
+    result = push_model(
+        args.model_dir,
+        args.to,
+        texts=args.texts,
+        timeout=args.timeout,
+        baseline=_baseline_data(args),
+        metric=args.metric,
+        min_improvement=args.min_improvement,
+    )
     print(result.summary(), file=sys.stdout if result.pushed else sys.stderr, flush=True)
     return 0 if result.pushed else 1

@@ -90,7 +90,8 @@ def run(args):
             "model_name": args.model_name,
         }
     )
-    result = train(config)
+    # The tour's own folder: a second demo in the same --workdir trains it anew.
+    result = train(config, overwrite=True)
     print(f"model folder: {result.model_dir}")
     print(f"exported SavedModel: {export_trained(result, base=workdir / 'models')}")
 

@@ -4,8 +4,9 @@
 tokenizer, model and optimizer flag, and `--config FILE`), so a flag means
 the same in both: `--epochs` is the epochs of a trial (Hyperband: the
 largest budget), `--max-length` the padded length of a text (of a prompt for
-the generator) and `--seq-length` the generator's window. The search flags
-are its own. A trial builds its data, preprocessor and model with `train()`'s
+the generator), `--seq-length` the generator's window and `--max-time` the
+wall-clock budget, here of the whole search (`--max-trial-time` limits one
+trial's, and the winner's retrain). The search flags are its own. A trial builds its data, preprocessor and model with `train()`'s
 functions; with `--export` the best configuration is retrained by `train()`
 and exported.
 """
@@ -40,7 +41,9 @@ def register(subparsers, push=None):
             "(best_hyperparameters.json, trials.csv, trials.png, TensorBoard HParams logs) go to "
             "DIRECTORY/PROJECT_NAME; rerunning the same command resumes the search. Every "
             "training flag of `tfcharnlp train` applies, with the same meaning; --epochs is the "
-            "budget of one trial (Hyperband: the largest one)."
+            "budget of one trial (Hyperband: the largest one) and --max-time SECONDS the "
+            "wall-clock budget of the whole search: the running trial stops after its current "
+            "batch and is scored on its best epoch, and no trial starts after it."
         ),
         epilog=recipes_epilog(),
         formatter_class=HelpFormatter,
@@ -58,7 +61,17 @@ def register(subparsers, push=None):
     search.add_argument("--directory", default=DEFAULT_DIRECTORY, help="(default: %(default)s)")
     search.add_argument("--project-name", help="default: FAMILY_TUNER")
     search.add_argument(
-        "--overwrite", action="store_true", help="start over instead of resuming the project"
+        "--overwrite",
+        action="store_true",
+        help="start over instead of resuming the project (and replace the model folder the "
+        "winner's retrain writes)",
+    )
+    search.add_argument(
+        "--max-trial-time",
+        type=float,
+        metavar="SECONDS",
+        help="wall-clock limit of one trial's training (and of the winner's retrain): it stops "
+        "after the current batch and is scored on its best epoch (default: none)",
     )
     handoff = parser.add_argument_group(
         "hand-off (with --export or --export-base: retrain the best configuration with "
@@ -84,11 +97,13 @@ def register(subparsers, push=None):
 def run_tune(args, push=None):
     from tfcharnlp.errors import ConfigError
     from tfcharnlp.training.train_flags import config_from_args
-    from tfcharnlp.validation import check_int
+    from tfcharnlp.training.trainer import check_run_folder
+    from tfcharnlp.validation import check_int, check_number
     from tuning import distributed
 
     check_int("max_trials", args.max_trials, minimum=1)
     check_int("retrain_epochs", args.retrain_epochs, minimum=1, optional=True)
+    check_number("max_trial_time", args.max_trial_time, low=0.0, low_inclusive=False, optional=True)
     config = config_from_args(args).resolve()
     if config.is_language_model and args.objective not in (None, "val_loss"):
         raise ConfigError("objective", f"the generator is tuned on val_loss, not {args.objective}")
@@ -98,6 +113,17 @@ def run_tune(args, push=None):
         raise ConfigError("push", "--push needs --export")
     if exporting and (args.chief or args.worker is not None):
         raise ConfigError("export", "export from a standalone run (or rerun on the chief's folder)")
+    if exporting:
+        # Checked before the search, not after hours of it.
+        try:
+            check_run_folder(config.model_dir, overwrite=args.overwrite)
+        except ConfigError as error:
+            raise ConfigError(
+                "overwrite",
+                f"{config.model_dir}, where the winner would be retrained, holds a finished "
+                "run; give --model-name (or --output-dir) for a new folder, or --overwrite to "
+                "start the search and that folder over",
+            ) from error
     role = distributed.configure(chief=args.chief, worker=args.worker, oracle=args.oracle)
     return tune(args, config, role, push=push if pushing else None)
 
@@ -132,6 +158,8 @@ def tune(args, config, role, push=None):
     # The strategy train() would use: the data is batched for its replicas.
     strategy = devices.distribution_strategy()
     data, class_weight = _read_data(config, strategy)
+    # The data resolves what depends on it (`max_length="auto"`).
+    config = data.config
     hypermodel = search_space.get_hypermodel(config, data.inputs, objective=args.objective)
     project_name = args.project_name or f"{config.family}_{args.tuner}"
     tuner = tuner_factory.build_tuner(
@@ -144,6 +172,8 @@ def tune(args, config, role, push=None):
         overwrite=args.overwrite,
         seed=config.seed,
         distribution_strategy=strategy if strategy.num_replicas_in_sync > 1 else None,
+        max_time=config.max_time,
+        max_trial_time=args.max_trial_time,
     )
     print(f"tune: role {role}; project {tuner.project_dir}", flush=True)
     tuner_factory.search(
@@ -156,6 +186,12 @@ def tune(args, config, role, push=None):
         class_weight=class_weight,
         steps_per_epoch=config.steps_per_epoch,
     )
+    if tuner.stopped_by_time:
+        print(
+            f"tune: search stopped by its time budget (max_time {config.max_time:g} s) after "
+            f"{tuner.search_seconds():.1f} s; rerun the command to resume it",
+            flush=True,
+        )
     if tuner_factory.is_worker():
         best = distributed.worker_best_hyperparameters(tuner)
         print(f"tune: worker {role} done; best so far: {best.values if best else 'see chief'}")
@@ -180,7 +216,15 @@ def _retrain_and_export(args, hypermodel, written, tuner, push):
     from tfcharnlp.export.export_model import export_trained
     from tuning import handoff, search_space
 
-    result = handoff.retrain_best(hypermodel, written.best_hyperparameters, args.retrain_epochs)
+    result = handoff.retrain_best(
+        hypermodel,
+        written.best_hyperparameters,
+        args.retrain_epochs,
+        max_time=args.max_trial_time,
+        overwrite=args.overwrite,
+    )
+    if result.report is not None:
+        print(f"\nretrained best configuration:\n{result.report.to_text()}", end="")
     print(f"retrained model folder: {result.model_dir}", flush=True)
     config = result.config
     base = config.export_base or DEFAULT_MODEL_BASE

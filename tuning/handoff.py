@@ -22,11 +22,24 @@ def best_config(hypermodel, best_hyperparameters_path, **changes):
     return hypermodel.trial_config(hyperparameters).replace(**changes)
 
 
-def retrain_best(hypermodel, best_hyperparameters_path, epochs=None, extra_callbacks=()):
-    """Trains the best configuration with `train()`; returns its `TrainResult`."""
+def retrain_best(
+    hypermodel,
+    best_hyperparameters_path,
+    epochs=None,
+    extra_callbacks=(),
+    max_time=None,
+    overwrite=False,
+):
+    """Trains the best configuration with `train()`; returns its `TrainResult`.
+
+    `epochs` and `max_time` (seconds, see `TrainConfig.max_time`) replace
+    the search's values when given; `overwrite` is `train()`'s.
+    """
     from tfcharnlp.training.trainer import train
 
     changes = {"epochs": epochs} if epochs else {}
+    # The search's own budget is not the retrain's: it gets max_time or none.
+    changes["max_time"] = max_time
     config = best_config(hypermodel, best_hyperparameters_path, **changes)
     logger.info("retraining the best %s configuration in %s", config.family, config.model_dir)
-    return train(config, extra_callbacks=extra_callbacks)
+    return train(config, extra_callbacks=extra_callbacks, overwrite=overwrite)

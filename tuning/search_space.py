@@ -16,11 +16,13 @@ import json
 import keras_tuner
 
 from tfcharnlp.constants import BEST_HYPERPARAMETERS_FILE
+from tfcharnlp.data.text_statistics import AUTO_LENGTH
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
 from tuning.text_hypermodel import TextHyperModel
 
 # Inputs used when only the space is wanted; the space never depends on them.
+_PROBE_LENGTH = 256  # stands in for 'auto', long enough for every backbone
 _PROBE_VOCABULARY_SIZE = 16
 _PROBE_DATA = {"path": "search-space-probe.csv"}
 
@@ -64,7 +66,10 @@ def search_space(family, recipe=families.DEFAULT_RECIPE, **config_fields):
 
     config = TrainConfig.from_dict(
         {"data": _PROBE_DATA, "family": family, "recipe": recipe, **config_fields}
-    )
+    ).resolve()
+    if config.max_length == AUTO_LENGTH:
+        # The data would measure it; the space does not depend on it.
+        config = config.replace(max_length=max(config.family_spec.min_length, _PROBE_LENGTH))
     num_classes = None if config.is_language_model else 2
     inputs = ModelInputs(vocabulary_size=_PROBE_VOCABULARY_SIZE, num_classes=num_classes)
     return search_space_of(get_hypermodel(config, inputs))

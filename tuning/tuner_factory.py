@@ -10,6 +10,12 @@ TFX Tuner component does. Its log is plain lines a file can hold: one when a
 trial starts, one per epoch (`EpochLog`, off a terminal) and one when it
 ends, numbered with the trial ids of `trials.csv` and the summary table;
 KerasTuner's own display (numbered from 1, redrawn) is off.
+
+Time limits (`build_tuner(max_time=..., max_trial_time=...)`): a trial's
+fit gets a `TimeBudget` of its own limit with the search's end as its
+deadline, so it stops after the batch that spends either and is scored on
+its best epoch, as KerasTuner scores any trial; once the search's budget is
+spent, no new trial starts (`search` returns, `tuner.stopped_by_time` set).
 """
 
 import gc
@@ -21,12 +27,17 @@ import time
 import keras_tuner
 from keras_tuner.src.engine import tuner_utils
 
-from tfcharnlp.validation import check_choice, check_int
+from tfcharnlp.validation import check_choice, check_int, check_number
 from tuning import project_repair, trial_resources
 from tuning import search_space as search_space_lib
 from tuning.choices import DEFAULT_TUNER, OBJECTIVE_DIRECTIONS, TUNERS
 
 logger = logging.getLogger(__name__)
+
+
+class SearchTimeSpent(Exception):
+    """The search's time budget is spent: no new trial is started (see `search`)."""
+
 
 # Extra per-trial metrics written beside the objective.
 TRIAL_SECONDS = "trial_seconds"
@@ -56,17 +67,52 @@ def is_worker():
 
 
 class _TrialIsolationMixin:
-    """Clears the Keras session around each trial, logs it in plain lines, records its resources."""
+    """Clears the Keras session around each trial, logs it in plain lines, records its resources.
+
+    Also holds the time limits: `max_time` (seconds of the whole search) and
+    `max_trial_time` (seconds of one trial's fit), both None for none.
+    """
+
+    max_time = None
+    max_trial_time = None
+    stopped_by_time = False
+
+    def on_search_begin(self):
+        super().on_search_begin()
+        self.search_started = time.monotonic()
+        self.stopped_by_time = False
+
+    def search_seconds(self):
+        return time.monotonic() - getattr(self, "search_started", time.monotonic())
+
+    def _search_deadline(self):
+        """The `time.monotonic()` reading at which the search's budget is spent, or None."""
+        return None if self.max_time is None else self.search_started + self.max_time
+
+    def _search_spent(self):
+        deadline = self._search_deadline()
+        return deadline is not None and time.monotonic() >= deadline
+
+    def pre_create_trial(self):
+        super().pre_create_trial()
+        if self._search_spent():
+            raise SearchTimeSpent(f"max_time {self.max_time:g} s spent")
 
     def run_trial(self, trial, *args, **kwargs):
         import keras
 
         from tfcharnlp.training import callbacks as callbacks_lib
+        from tfcharnlp.training.time_budget import TimeBudget
 
         prefix = f"trial {trial.trial_id}"
         print(f"{prefix}: {_format_values(trial.hyperparameters.values)}", flush=True)
+        budgets, limited = [], self.max_trial_time is not None or self.max_time is not None
+        budget = TimeBudget(
+            self.max_trial_time, on_end=budgets.append, deadline=self._search_deadline()
+        )
         kwargs["callbacks"] = [
             *kwargs.get("callbacks", []),
+            *([budget] if limited else []),
             *callbacks_lib.progress_callbacks(prefix=f"{prefix} "),
         ]
         kwargs["verbose"] = callbacks_lib.progress_verbosity()
@@ -85,9 +131,16 @@ class _TrialIsolationMixin:
         metrics[TRIAL_PEAK_RSS_MB] = trial_resources.peak_rss_mb()
         self.trial_rss_mb.append(metrics[TRIAL_RSS_MB])
         objective = self.oracle.objective.name
+        stopped = ""
+        if budgets and budgets[-1].stopped:
+            which = "search" if self._search_spent() else "trial"
+            stopped = (
+                f" (stopped by the {which} time limit in epoch {budgets[-1].epochs}; "
+                "scored on its best epoch)"
+            )
         print(
             f"{prefix}: {objective} {metrics.get(objective, float('nan')):.4f} "
-            f"in {metrics[TRIAL_SECONDS]:.1f} s",
+            f"in {metrics[TRIAL_SECONDS]:.1f} s{stopped}",
             flush=True,
         )
         return {name: float(value) for name, value in metrics.items()}
@@ -156,6 +209,8 @@ def build_tuner(
     distribution_strategy="auto",
     hyperband_factor=3,
     max_consecutive_failed_trials=3,
+    max_time=None,
+    max_trial_time=None,
 ):
     """Returns a tuner of kind `tuner` over `hypermodel`'s search space.
 
@@ -172,10 +227,14 @@ def build_tuner(
             are rejected, as in TFX.
         distribution_strategy: `"auto"` (`trial_strategy()`: MirroredStrategy
             over several GPUs), `None`, or a `tf.distribute.Strategy`.
+        max_time: seconds for the whole `search` (a worker: its own part), or None.
+        max_trial_time: seconds for one trial's fit, or None.
     """
     check_choice("tuner", tuner, TUNERS)
     check_int("max_trials", max_trials, minimum=1)
     check_int("epochs", max_epochs, minimum=1)
+    check_number("max_time", max_time, low=0.0, low_inclusive=False, optional=True)
+    check_number("max_trial_time", max_trial_time, low=0.0, low_inclusive=False, optional=True)
     objective = make_objective(objective or hypermodel.objective)
     if hyperparameters is None:
         hyperparameters = search_space_lib.search_space_of(hypermodel)
@@ -213,6 +272,7 @@ def build_tuner(
     else:
         result = GridSearchTuner(max_trials=max_trials, **common)
     result.max_epochs = max_epochs
+    result.max_time, result.max_trial_time = max_time, max_trial_time
     if not is_worker():
         # Our per-trial lines replace KerasTuner's display (see the module doc).
         result.oracle.verbose = 0
@@ -257,7 +317,8 @@ def search(
 
     The datasets are built (and cached) once by the caller and reused by
     every trial; `class_weight` and `steps_per_epoch` are the run's, as
-    `train()` fits with them.
+    `train()` fits with them. When the tuner's `max_time` is spent, the
+    search ends before the next trial and `tuner.stopped_by_time` is True.
     """
     import keras
 
@@ -284,13 +345,16 @@ def search(
     if steps_per_epoch:
         train_data = train_data.repeat()
         fit_kwargs["steps_per_epoch"] = steps_per_epoch
-    tuner.search(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        callbacks=callbacks,
-        # The datasets shuffle themselves; Keras cannot shuffle a tf.data.Dataset.
-        shuffle=False,
-        **fit_kwargs,
-    )
+    try:
+        tuner.search(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            callbacks=callbacks,
+            # The datasets shuffle themselves; Keras cannot shuffle a tf.data.Dataset.
+            shuffle=False,
+            **fit_kwargs,
+        )
+    except SearchTimeSpent:
+        tuner.stopped_by_time = True
     return tuner

@@ -1,12 +1,13 @@
 """The embedded TensorFlow Serving-compatible gRPC server (`tfcharnlp serve`).
 
-Start one from Python with `start_server(model_name=..., model_base_path=..., port=0)`.
+Start one from Python with `start_server(model_name=..., model_base_path=..., port=0)`
+(the keywords are `ServerOptions` fields), or `ModelServer(ServerOptions(...)).start()`.
 
 The exports below load lazily: `tfcharnlp serve --help` imports `flags` from
 this package and must not pay for TensorFlow.
 """
 
-import importlib
+from tfcharnlp.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "BatchingOptions": "serving.server.batching",
@@ -16,15 +17,10 @@ _EXPORTS = {
     "ModelManager": "serving.server.model_manager",
     "Servable": "serving.server.servable",
     "ModelServer": "serving.server.server",
+    "ServerOptions": "serving.server.options",
     "start_server": "serving.server.server",
-    "ServingError": "serving.server.status",
+    "StatusError": "serving.server.status",
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'serving.server' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -159,6 +159,11 @@ class BatchScheduler:
         self._condition = threading.Condition()
         self._closed = False
 
+    @property
+    def queued_rows(self):
+        """Rows waiting in the queue, not yet taken into a batch."""
+        return self._queued_rows
+
     def submit(self, arrays, deadline=None):
         """Queues one request's inputs and returns its share of the outputs."""
         size = None
@@ -223,7 +228,7 @@ class BatchScheduler:
                 self._queue.remove(task)
                 self._queued_rows -= task.size
         # Still queued (now removed) or inside a running batch (its rows are dropped).
-        raise status.ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+        raise status.StatusError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
 
     def _lead(self, task):
         """Runs batches from the head of the queue until this task's rows are done."""
@@ -291,7 +296,7 @@ class BatchScheduler:
         live = []
         for task in batch:
             if task.deadline is not None and task.deadline <= now and not task.promoted:
-                task.error = status.ServingError(
+                task.error = status.StatusError(
                     grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"
                 )
             else:
@@ -327,7 +332,7 @@ class BatchScheduler:
             with self._condition:
                 self.batches_run += 1
                 self.rows_run += sum(task.size for task in live)
-        except status.ServingError as error:
+        except status.StatusError as error:
             for task in live:
                 task.error = error
         except Exception as error:  # noqa: BLE001 - every task must get an answer

@@ -80,12 +80,17 @@ MonitoringConfig = (
 SSLConfig = _real("tensorflow_serving.config.ssl_config_pb2", "SSLConfig") or _BUILT["SSLConfig"]
 
 
-def _parse_file(path, message, flag):
+def read_config_text(path, flag):
+    """The text of the config file a flag names; ConfigError naming the flag if unreadable."""
     try:
         with open(path, encoding="utf-8") as stream:
-            text = stream.read()
+            return stream.read()
     except OSError as error:
         raise ConfigError(flag, f"cannot read {path}: {error}") from error
+
+
+def _parse_file(path, message, flag):
+    text = read_config_text(path, flag)
     try:
         return text_format.Parse(text, message)
     except text_format.ParseError as error:

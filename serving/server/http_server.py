@@ -1,7 +1,8 @@
 """The HTTP transport of the REST API (`--rest_api_port`) and of the Prometheus page.
 
-A threaded HTTP/1.1 server in front of `rest_api.RestApi`, with limits so
-that clients cannot exhaust the process:
+A threaded HTTP/1.1 server in front of `rest_api_handler.RestApiHandler`
+(TensorFlow Serving's http_server.cc in front of http_rest_api_handler.cc),
+with limits so that clients cannot exhaust the process:
 
 - at most `max_threads` connections are served at once
   (`--rest_api_num_threads`, TF Serving's flag and default, 4 per core);
@@ -148,7 +149,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not _API_PATH.fullmatch(path):
             self._send_json(404, {"error": f"Not found: {self.command} {path}"})
             return
-        code, document = rest.api.handle(self.command, path, body)
+        code, document = rest.handler.handle(self.command, path, body)
         self._send_json(code, document)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
@@ -203,7 +204,7 @@ class RestApiServer:
     """The REST API (and the Prometheus page) on a threaded HTTP server with limits.
 
     Args:
-        api: the `rest_api.RestApi` answering each request.
+        handler: the `rest_api_handler.RestApiHandler` answering each request.
         host: address to bind.
         port: REST port; 0 picks a free one (read `.port` after `start()`).
         metrics: `ServingMetrics` whose page is served, or None.
@@ -215,7 +216,7 @@ class RestApiServer:
 
     def __init__(
         self,
-        api,
+        handler,
         host="localhost",
         port=0,
         metrics=None,
@@ -224,7 +225,7 @@ class RestApiServer:
         max_threads=None,
         read_timeout_seconds=DEFAULT_READ_TIMEOUT_SECONDS,
     ):
-        self.api = api
+        self.handler = handler
         self.host = host
         self.requested_port = port
         self.metrics = metrics

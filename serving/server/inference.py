@@ -243,7 +243,7 @@ def multi_inference(servable, request, deadline=None):
         elif task.method_name == status.REGRESS_METHOD_NAME:
             plan.append((task, key, regression_signature(servable, key)))
         else:
-            raise status.ServingError(
+            raise status.StatusError(
                 grpc.StatusCode.UNIMPLEMENTED,
                 f"Unsupported signature method_name: {task.method_name}",
             )

@@ -12,6 +12,7 @@ Requests read an immutable routing table (`_routes`) replaced as a whole on
 every change, so the request path takes no manager lock.
 """
 
+import contextlib
 import threading
 import time
 
@@ -65,7 +66,7 @@ class _Route:
 
 
 def _load_error(error, name, version, path):
-    if isinstance(error, status.ServingError):
+    if isinstance(error, status.StatusError):
         code, message = error.code, error.message
     elif isinstance(error, tf.errors.OpError):
         code, message = _GRPC_CODES.get(error.error_code, grpc.StatusCode.UNKNOWN), error.message
@@ -74,7 +75,7 @@ def _load_error(error, name, version, path):
     else:
         code, message = grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}"
     message = message.strip().splitlines()[0] if message.strip() else type(error).__name__
-    return status.ServingError(
+    return status.StatusError(
         code, f"Failed to load servable {name} version {version} from {path}: {message}"
     )
 
@@ -195,7 +196,7 @@ class ModelManager:
             config_list = model_config.model_config_list(
                 model_config.parse_model_server_config(text, source=self.model_config_file)
             )
-        except status.ServingError as error:
+        except status.StatusError as error:
             log_event("config_rejected", path=self.model_config_file, error=error.message)
             self._config_text = text
             return
@@ -203,7 +204,7 @@ class ModelManager:
         log_event("config_file_changed", path=self.model_config_file)
         try:
             self.reload(config_list)
-        except status.ServingError as error:
+        except status.StatusError as error:
             # The running config stays, as when TensorFlow Serving refuses a reload.
             log_event("config_rejected", path=self.model_config_file, error=error.message)
 
@@ -389,8 +390,8 @@ class ModelManager:
     def acquire(self, model_spec):
         """The servable a request's ModelSpec asks for, counted in-flight.
 
-        The caller must `release()` it. Raises NOT_FOUND in TensorFlow
-        Serving's wording for unknown models and versions.
+        The caller must `release()` it (`servable_handle` does). Raises
+        NOT_FOUND in TensorFlow Serving's wording for unknown models and versions.
         """
         name = model_spec.name
         choice = model_spec.WhichOneof("version_choice")
@@ -420,6 +421,19 @@ class ModelManager:
             name, model_spec.version.value if choice == "version" else None
         )
 
+    @contextlib.contextmanager
+    def servable_handle(self, model_spec):
+        """`with manager.servable_handle(spec) as servable:` - acquired, released on exit.
+
+        TensorFlow Serving's ServableHandle: the version cannot unload while
+        a request holds it.
+        """
+        servable = self.acquire(model_spec)
+        try:
+            yield servable
+        finally:
+            servable.release()
+
     def known_labels(self, name, version, signature):
         """`(name, version, signature)` as metric labels, each kept only if it exists.
 
@@ -448,7 +462,7 @@ class ModelManager:
     # ----- status
 
     def version_states(self, name, version=None):
-        """[(version, State, ServingError or None)] as GetModelStatus reports them, newest first."""
+        """[(version, State, StatusError or None)] as GetModelStatus reports them, newest first."""
         with self._state_lock:
             model = self._models.get(name)
             entries = dict(model.versions) if model is not None else {}

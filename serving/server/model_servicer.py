@@ -27,13 +27,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
                 raise status.invalid_argument("Missing ModelSpec")
             spec = request.model_spec
             version = spec.version.value if spec.HasField("version") else None
-            response = get_model_status_pb2.GetModelStatusResponse()
-            for number, state, error in self.manager.version_states(spec.name, version):
-                entry = response.model_version_status.add(version=number, state=state)
-                entry.status.CopyFrom(
-                    error.to_status_proto() if error is not None else status.ok_status_proto()
-                )
-            return response
+            return model_status_response(self.manager, spec.name, version)
 
         return guarded("GetModelStatus", context, call)
 
@@ -47,3 +41,14 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
             return response
 
         return guarded("HandleReloadConfigRequest", context, call)
+
+
+def model_status_response(manager, name, version=None):
+    """The GetModelStatusResponse of a model (one version, or all newest first); REST's too."""
+    response = get_model_status_pb2.GetModelStatusResponse()
+    for number, state, error in manager.version_states(name, version):
+        entry = response.model_version_status.add(version=number, state=state)
+        entry.status.CopyFrom(
+            error.to_status_proto() if error is not None else status.ok_status_proto()
+        )
+    return response

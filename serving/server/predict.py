@@ -10,7 +10,8 @@ session see the tensors (and refuse a wrong dtype). The response's
 
 from tensorflow_serving.apis import predict_pb2
 
-from serving.server import tensors
+from serving import tensor_codec
+from serving.server import status
 from tfcharnlp import constants
 
 
@@ -32,13 +33,26 @@ def predict(servable, request, deadline=None):
     fill_model_spec(response.model_spec, servable, key)
 
     signature.check_input_names(request.inputs.keys())
-    arrays = {
-        alias: tensors.to_numpy(proto, name=f"input '{alias}'")
-        for alias, proto in request.inputs.items()
-    }
+    arrays = {alias: input_array(alias, proto) for alias, proto in request.inputs.items()}
     output_keys = signature.check_output_filter(request.output_filter)
     outputs = servable.run(signature, arrays, deadline, output_keys)
     for alias in output_keys:
         array, dtype_enum = outputs[alias]
-        tensors.from_numpy(array, dtype_enum, response.outputs[alias])
+        output_proto(alias, array, dtype_enum, response.outputs[alias])
     return response
+
+
+def input_array(alias, proto):
+    """A request tensor as numpy; a tensor the codec refuses is the client's INVALID_ARGUMENT."""
+    try:
+        return tensor_codec.make_ndarray(proto)
+    except ValueError as error:
+        raise status.invalid_argument(f"input '{alias}': {error}") from error
+
+
+def output_proto(alias, array, dtype_enum, proto):
+    """Writes an output into `proto`'s typed value fields; one the codec cannot write is INTERNAL."""
+    try:
+        return tensor_codec.as_proto_field(array, dtype_enum, proto)
+    except ValueError as error:
+        raise status.internal(f"output '{alias}': {error}") from error

@@ -23,7 +23,7 @@ def request_deadline(context):
     if remaining is None or remaining > 1e9:
         return None
     if remaining <= 0:
-        raise status.ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+        raise status.StatusError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
     return time.monotonic() + remaining
 
 
@@ -31,7 +31,7 @@ def guarded(method, context, call):
     """Runs `call()`; any exception becomes a status on `context` (INTERNAL when unexpected)."""
     try:
         return call()
-    except status.ServingError as error:
+    except status.StatusError as error:
         failure = error
     except Exception as error:  # noqa: BLE001 - a request must never take the server down
         failure = status.internal(f"{method} failed: {type(error).__name__}: {error}")
@@ -52,58 +52,33 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     def __init__(self, manager):
         self.manager = manager
 
-    def _on_servable(self, method, request, model_spec_present, model_spec, context, run):
+    def _on_servable(self, method, request, context, run):
+        """`run(servable, request, deadline)` on the servable of the request's ModelSpec."""
+
         def call():
-            if not model_spec_present:
+            if not request.HasField("model_spec"):
                 raise status.invalid_argument("Missing ModelSpec")
             deadline = request_deadline(context)
-            servable = self.manager.acquire(model_spec)
-            try:
+            with self.manager.servable_handle(request.model_spec) as servable:
                 return run(servable, request, deadline)
-            finally:
-                servable.release()
 
         return guarded(method, context, call)
 
     def Predict(self, request, context):
-        return self._on_servable(
-            "Predict",
-            request,
-            request.HasField("model_spec"),
-            request.model_spec,
-            context,
-            predict.predict,
-        )
+        return self._on_servable("Predict", request, context, predict.predict)
 
     def Classify(self, request, context):
-        return self._on_servable(
-            "Classify",
-            request,
-            request.HasField("model_spec"),
-            request.model_spec,
-            context,
-            inference.classify,
-        )
+        return self._on_servable("Classify", request, context, inference.classify)
 
     def Regress(self, request, context):
-        return self._on_servable(
-            "Regress",
-            request,
-            request.HasField("model_spec"),
-            request.model_spec,
-            context,
-            inference.regress,
-        )
+        return self._on_servable("Regress", request, context, inference.regress)
 
     def MultiInference(self, request, context):
         def call():
             inference.check_multi_inference(request)
             deadline = request_deadline(context)
-            servable = self.manager.acquire(request.tasks[0].model_spec)
-            try:
+            with self.manager.servable_handle(request.tasks[0].model_spec) as servable:
                 return inference.multi_inference(servable, request, deadline)
-            finally:
-                servable.release()
 
         return guarded("MultiInference", context, call)
 
@@ -113,15 +88,12 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
                 raise status.invalid_argument("Missing ModelSpec")
             # TensorFlow Serving validates the request before looking the model up.
             check_metadata_fields(request)
-            servable = self.manager.acquire(request.model_spec)
-            try:
-                response = get_model_metadata_pb2.GetModelMetadataResponse()
+            response = get_model_metadata_pb2.GetModelMetadataResponse()
+            with self.manager.servable_handle(request.model_spec) as servable:
                 response.model_spec.name = servable.name
                 response.model_spec.version.value = servable.version
                 response.metadata[SIGNATURE_DEF_FIELD].Pack(servable.signature_def_map)
-                return response
-            finally:
-                servable.release()
+            return response
 
         return guarded("GetModelMetadata", context, call)
 

@@ -127,7 +127,7 @@ def run_split(run, arrays, chunk, limits, deadline=None):
     parts = []
     for start in range(0, rows, chunk):
         if deadline is not None and time.monotonic() >= deadline:
-            raise status.ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
+            raise status.StatusError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
         end = min(start + chunk, rows)
         outputs = run({alias: array[start:end] for alias, array in arrays.items()})
         _check_part(outputs, end - start, rows, chunk)

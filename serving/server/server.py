@@ -7,6 +7,7 @@ available). `stop()` drains: new calls are refused, calls in flight finish,
 then every version is unloaded.
 """
 
+import dataclasses
 import os
 import threading
 from concurrent import futures
@@ -15,12 +16,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
-from serving.server import batching, flags, model_config, status
+from serving.server import flags, status
 from serving.server.events import log_event
 from serving.server.model_manager import ModelManager
 from serving.server.model_servicer import ModelServicer
+from serving.server.options import ServerOptions
 from serving.server.prediction_servicer import PredictionServicer
-from tfcharnlp import constants
 from tfcharnlp.errors import ConfigError
 
 # Request threads waiting in a batch queue are blocked, not busy: allow this many.
@@ -47,130 +48,86 @@ class ModelServer:
     """A TensorFlow Serving-compatible gRPC server for SavedModels.
 
     Args:
-        config_list: TensorFlow Serving `ModelConfigList` of the models to serve.
-        host: address to bind; `localhost` unless told otherwise.
-        port: gRPC port; 0 picks a free one (read `.port` after `start()`).
-        grpc_socket_path: also listen on this Unix socket when set.
-        batching: `BatchingOptions` to merge concurrent requests, or None.
-        file_system_poll_wait_seconds: seconds between polls of the base paths (0: once).
-        model_config_file: path re-read every `model_config_file_poll_wait_seconds` (0: never).
-        model_config_file_poll_wait_seconds: see above.
-        max_message_size: largest request or response, bytes.
-        channel_arguments: extra `(key, value)` gRPC server options.
-        max_workers: request threads (None: `default_max_workers(batching)`).
-        enable_warmup: replay each version's warmup records before serving it.
-        rest_api_port: also serve TF Serving's REST API on this port (None: off; 0: a free one).
-        rest_api_timeout_in_ms: deadline of each REST call.
-        rest_api_num_threads: REST requests served at once (None: 4 per core).
-        rest_api_max_body_bytes: largest REST body; larger ones get 413 unread.
-        monitoring_config: TF Serving `MonitoringConfig`; Prometheus needs the REST port.
-        ssl_config: TF Serving `SSLConfig` for TLS / mutual TLS on the gRPC port.
-        limits: `RequestLimits` for large requests (None: the defaults).
-        allow_version_labels_for_unavailable_models: let the config label versions
-            that are not AVAILABLE yet (TF Serving's flag; without it, labels in the
-            startup config are refused, as TF Serving refuses them).
+        options: the `ServerOptions` (models, ports, batching, REST, TLS, limits).
 
     Example:
 
     ```python
-    server = ModelServer(single_model_config("demo", "/models/demo"), port=0).start()
+    options = ServerOptions(model_name="demo", model_base_path="/models/demo", port=0)
+    server = ModelServer(options).start()
     channel = grpc.insecure_channel(server.target)
     ...
     server.stop()
     ```
     """
 
-    def __init__(
-        self,
-        config_list,
-        host=constants.DEFAULT_HOST,
-        port=constants.GRPC_PORT,
-        grpc_socket_path="",
-        batching=None,
-        file_system_poll_wait_seconds=1.0,
-        model_config_file=None,
-        model_config_file_poll_wait_seconds=0.0,
-        max_message_size=flags.DEFAULT_MAX_MESSAGE_SIZE,
-        channel_arguments=(),
-        max_workers=None,
-        enable_warmup=True,
-        rest_api_port=None,
-        rest_api_timeout_in_ms=None,
-        rest_api_num_threads=None,
-        rest_api_max_body_bytes=flags.DEFAULT_REST_API_MAX_BODY_BYTES,
-        monitoring_config=None,
-        ssl_config=None,
-        limits=None,
-        allow_version_labels_for_unavailable_models=False,
-    ):
+    def __init__(self, options):
         from serving.server import metrics as metrics_module
-        from serving.server.request_limits import RequestLimits
 
-        if grpc_socket_path and ssl_config is not None and ssl_config.client_verify:
-            # gRPC serves a Unix socket without TLS: with it, any local process
-            # would get in without the client certificate mutual TLS requires.
-            raise ConfigError(
-                "--grpc_socket_path",
-                "the Unix socket takes no client certificate, so it would bypass the mutual TLS "
-                "of --ssl_config_file (client_verify: true); use one or the other",
-            )
-        self.host = host
-        self.requested_port = port
-        self.grpc_socket_path = grpc_socket_path
+        self.options = options
+        self.host = options.host
+        self.requested_port = options.port
+        self.grpc_socket_path = options.grpc_socket_path
         self.port = None
-        self.limits = limits or RequestLimits()
+        self.limits = options.limits
+        self.ssl_config = options.ssl_config
         self._health = health.HealthServicer(experimental_non_blocking=True)
-        self.manager = ModelManager(
-            config_list,
-            batching=batching,
-            file_system_poll_wait_seconds=file_system_poll_wait_seconds,
-            model_config_file=model_config_file,
-            model_config_file_poll_wait_seconds=model_config_file_poll_wait_seconds,
-            enable_warmup=enable_warmup,
-            on_change=self._update_health,
-            servable_factory=self._load_servable,
-            allow_version_labels_for_unavailable_models=allow_version_labels_for_unavailable_models,
-        )
+        try:
+            self.manager = ModelManager(
+                options.config_list,
+                batching=options.batching,
+                file_system_poll_wait_seconds=options.file_system_poll_wait_seconds,
+                model_config_file=options.model_config_file or None,
+                model_config_file_poll_wait_seconds=options.model_config_file_poll_wait_seconds,
+                enable_warmup=options.enable_warmup,
+                on_change=self._update_health,
+                servable_factory=self._load_servable,
+                allow_version_labels_for_unavailable_models=(
+                    options.allow_version_labels_for_unavailable_models
+                ),
+            )
+        except status.StatusError as error:
+            raise ConfigError(options.config_flag, error.message) from error
         # Metrics are only recorded when something can read them (Prometheus
         # on), so a server without monitoring pays nothing per request.
-        prometheus = monitoring_config is not None and monitoring_config.prometheus_config.enable
-        self.metrics = metrics_module.ServingMetrics(self.manager) if prometheus else None
-        self.ssl_config = ssl_config
+        prometheus_path = options.prometheus_path
+        self.metrics = metrics_module.ServingMetrics(self.manager) if prometheus_path else None
         self.rest = None
-        if rest_api_port is not None:
+        if options.rest_api_port is not None:
             from serving.server.http_server import RestApiServer
-            from serving.server.rest_api import DEFAULT_TIMEOUT_MS, RestApi
+            from serving.server.rest_api_handler import DEFAULT_TIMEOUT_MS, RestApiHandler
 
-            api = RestApi(
+            timeout_in_ms = options.rest_api_timeout_in_ms
+            handler = RestApiHandler(
                 self.manager,
-                timeout_in_ms=DEFAULT_TIMEOUT_MS
-                if rest_api_timeout_in_ms is None
-                else rest_api_timeout_in_ms,
+                timeout_in_ms=DEFAULT_TIMEOUT_MS if timeout_in_ms is None else timeout_in_ms,
                 metrics=self.metrics,
             )
             self.rest = RestApiServer(
-                api,
-                host=host,
-                port=rest_api_port,
+                handler,
+                host=options.host,
+                port=options.rest_api_port,
                 metrics=self.metrics,
-                prometheus_path=monitoring_config.prometheus_config.path if prometheus else None,
-                max_body_bytes=rest_api_max_body_bytes,
-                max_threads=rest_api_num_threads,
+                prometheus_path=prometheus_path,
+                max_body_bytes=options.rest_api_max_body_bytes,
+                max_threads=options.rest_api_num_threads,
             )
-        options = [
-            ("grpc.max_receive_message_length", max_message_size),
-            ("grpc.max_send_message_length", max_message_size),
+        grpc_options = [
+            ("grpc.max_receive_message_length", options.max_message_size),
+            ("grpc.max_send_message_length", options.max_message_size),
             # Two servers must never share a port by accident (tests use port 0).
             ("grpc.so_reuseport", 0),
+            *options.channel_arguments,
         ]
-        options.extend(channel_arguments)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(
-                max_workers=max_workers or default_max_workers(batching),
+                max_workers=options.max_workers or default_max_workers(options.batching),
                 thread_name_prefix="grpc-request",
             ),
-            options=options,
-            interceptors=[metrics_module.MetricsInterceptor(self.metrics)] if prometheus else [],
+            options=grpc_options,
+            interceptors=[metrics_module.MetricsInterceptor(self.metrics)]
+            if self.metrics is not None
+            else [],
         )
         prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
             PredictionServicer(self.manager), self._server
@@ -188,69 +145,6 @@ class ModelServer:
 
         servable = Servable(name, version, path, batching, limits=self.limits).load()
         return servable if self.metrics is None else instrument_servable(servable, self.metrics)
-
-    @classmethod
-    def from_flags(cls, args):
-        """A server from parsed `tensorflow_model_server` flags (see `flags.add_flags`)."""
-        from serving.server import config_protos, tls
-        from serving.server.request_limits import RequestLimits
-
-        flags.check_flags(args)
-        flag = "--batching_parameters_file"
-        try:
-            if args.model_config_file:
-                flag = "--model_config_file"
-                config_list = model_config.read_model_config_file(args.model_config_file)
-            else:
-                config_list = model_config.single_model_config(
-                    args.model_name, args.model_base_path
-                )
-            batching_options = None
-            if args.enable_batching:
-                flag = "--batching_parameters_file"
-                batching_options = batching.BatchingOptions()
-                if args.batching_parameters_file:
-                    with open(args.batching_parameters_file, encoding="utf-8") as stream:
-                        batching_options = batching.parse_batching_parameters(
-                            stream.read(), source=args.batching_parameters_file
-                        )
-            monitoring_config = ssl_config = None
-            if args.monitoring_config_file:
-                monitoring_config = config_protos.read_monitoring_config(
-                    args.monitoring_config_file
-                )
-            if args.ssl_config_file:
-                ssl_config = tls.read_ssl_config(args.ssl_config_file)
-            flag = "--model_config_file" if args.model_config_file else "--model_base_path"
-            return cls(
-                config_list,
-                host=args.host,
-                port=args.port,
-                grpc_socket_path=args.grpc_socket_path,
-                batching=batching_options,
-                file_system_poll_wait_seconds=args.file_system_poll_wait_seconds,
-                model_config_file=args.model_config_file or None,
-                model_config_file_poll_wait_seconds=args.model_config_file_poll_wait_seconds,
-                max_message_size=args.max_message_size,
-                channel_arguments=flags.parse_channel_arguments(args.grpc_channel_arguments),
-                max_workers=args.grpc_max_threads or None,
-                enable_warmup=args.enable_model_warmup,
-                rest_api_port=args.rest_api_port or None,
-                rest_api_timeout_in_ms=args.rest_api_timeout_in_ms,
-                rest_api_num_threads=args.rest_api_num_threads or None,
-                rest_api_max_body_bytes=args.rest_api_max_body_bytes,
-                monitoring_config=monitoring_config,
-                ssl_config=ssl_config,
-                limits=RequestLimits(
-                    max_rows_per_call=args.max_rows_per_model_call,
-                    max_request_memory_bytes=args.max_request_memory_bytes,
-                ),
-                allow_version_labels_for_unavailable_models=(
-                    args.allow_version_labels_for_unavailable_models
-                ),
-            )
-        except status.ServingError as error:
-            raise ConfigError(flag, error.message) from error
 
     @property
     def target(self):
@@ -340,38 +234,16 @@ class ModelServer:
         self.stop(grace=1.0)
 
 
-def start_server(
-    model_name=None,
-    model_base_path=None,
-    model_config_file=None,
-    config_list=None,
-    port=0,
-    enable_batching=False,
-    batching_parameters=None,
-    **kwargs,
-):
-    """Starts a server on loopback for tests and embedding; returns the running `ModelServer`.
+def start_server(options=None, **fields):
+    """Starts a server for tests and embedding; returns the running `ModelServer`.
 
-    Give one of: `model_name` + `model_base_path`, `model_config_file`, or
-    `config_list` (a `ModelConfigList`). `port=0` picks a free port: use
-    `server.target` (`localhost:PORT`). Other keyword arguments go to
-    `ModelServer` (e.g. `file_system_poll_wait_seconds=0.2`). Stop with
-    `server.stop()` or use the server as a context manager.
+    Give `ServerOptions`, or its fields as keyword arguments (`port` defaults
+    to 0 here, a free port: use `server.target`), e.g.
+    `start_server(model_name="m", model_base_path=path, rest_api_port=0)`.
+    Stop with `server.stop()` or use the server as a context manager.
     """
-    if config_list is None:
-        if model_config_file:
-            config_list = model_config.read_model_config_file(model_config_file)
-            kwargs.setdefault("model_config_file", model_config_file)
-        elif model_base_path:
-            config_list = model_config.single_model_config(
-                model_name or "default", str(model_base_path)
-            )
-        else:
-            raise ConfigError(
-                "model_base_path", "give model_base_path, model_config_file or config_list"
-            )
-    if enable_batching or batching_parameters is not None:
-        if isinstance(batching_parameters, str):
-            batching_parameters = batching.parse_batching_parameters(batching_parameters)
-        kwargs["batching"] = batching_parameters or batching.BatchingOptions()
-    return ModelServer(config_list, port=port, **kwargs).start()
+    if options is None:
+        options = ServerOptions(**{"port": 0, **fields})
+    elif fields:
+        options = dataclasses.replace(options, **fields)
+    return ModelServer(options).start()

@@ -25,7 +25,8 @@ import tensorflow as tf
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import config_pb2
 
-from serving.server import status, tensors
+from serving import tensor_codec
+from serving.server import status
 
 _GRPC_CODES = {code.value[0]: code for code in grpc.StatusCode}
 # Callables kept per signature for distinct output_filter choices (each is an executor).
@@ -34,7 +35,7 @@ MAX_CALLABLES = 16
 
 def data_type_string(dtype_enum):
     """TensorFlow's `DataTypeString`: DT_FLOAT -> float, DT_STRING -> string."""
-    return tensors.dtype_name(dtype_enum).removeprefix("DT_").lower()
+    return tensor_codec.data_type_name(dtype_enum).removeprefix("DT_").lower()
 
 
 def _tensor_info(info):
@@ -130,7 +131,7 @@ class Signature:
         for alias in sorted(arrays, key=self._arg_index.__getitem__):
             expected_dtype, expected_shape = self.inputs[alias]
             array = arrays[alias]
-            got = tensors.numpy_dtype_enum(array)
+            got = tensor_codec.array_data_type(array)
             if got != expected_dtype:
                 raise status.invalid_argument(
                     f"Expects arg[{self._arg_index[alias]}] to be {data_type_string(expected_dtype)} "
@@ -178,11 +179,14 @@ class Signature:
             results = self._callable(output_keys)(*feeds)
         except tf.errors.OpError as error:
             code = _GRPC_CODES.get(error.error_code, grpc.StatusCode.INTERNAL)
-            raise status.ServingError(code, error.message) from error
+            raise status.StatusError(code, error.message) from error
         except (TypeError, ValueError) as error:
             raise status.invalid_argument(f"signature {self.key}: {error}") from error
         outputs = {}
         for alias, value in zip(output_keys, results, strict=True):
             array = np.asarray(value)
-            outputs[alias] = (array, tensors.numpy_dtype_enum(array))
+            try:
+                outputs[alias] = (array, tensor_codec.array_data_type(array))
+            except ValueError as error:
+                raise status.internal(f"output '{alias}': {error}") from error
         return outputs

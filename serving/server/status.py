@@ -14,8 +14,12 @@ CLASSIFY_METHOD_NAME = "tensorflow/serving/classify"
 REGRESS_METHOD_NAME = "tensorflow/serving/regress"
 
 
-class ServingError(Exception):
-    """An error answered to the client with a gRPC status code and a message.
+class StatusError(Exception):
+    """An error the server answers with a gRPC status code and a message.
+
+    (The client's errors are `serving.client.errors.ServingError` and its
+    subclasses: what a caller catches. This one is what the server raises
+    inside and maps to the gRPC or HTTP status at the edge.)
 
     Args:
         code: a `grpc.StatusCode`.
@@ -33,27 +37,27 @@ class ServingError(Exception):
 
 
 def invalid_argument(message):
-    return ServingError(grpc.StatusCode.INVALID_ARGUMENT, message)
+    return StatusError(grpc.StatusCode.INVALID_ARGUMENT, message)
 
 
 def failed_precondition(message):
-    return ServingError(grpc.StatusCode.FAILED_PRECONDITION, message)
+    return StatusError(grpc.StatusCode.FAILED_PRECONDITION, message)
 
 
 def not_found(message):
-    return ServingError(grpc.StatusCode.NOT_FOUND, message)
+    return StatusError(grpc.StatusCode.NOT_FOUND, message)
 
 
 def resource_exhausted(message):
-    return ServingError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+    return StatusError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
 
 
 def unavailable(message):
-    return ServingError(grpc.StatusCode.UNAVAILABLE, message)
+    return StatusError(grpc.StatusCode.UNAVAILABLE, message)
 
 
 def internal(message):
-    return ServingError(grpc.StatusCode.INTERNAL, message)
+    return StatusError(grpc.StatusCode.INTERNAL, message)
 
 
 def servable_not_found(name, version=None):

@@ -14,7 +14,7 @@ With `client_verify`, a client must present a certificate signed by
 `custom_ca`, else the handshake fails (the client sees UNAVAILABLE). As in
 tensorflow_model_server, the config secures the gRPC port only; the REST port
 stays plain HTTP (put it behind a TLS proxy, or leave it off). Clients
-connect with `serving.requests.tls_credentials(root_certificates=...,
+connect with `serving.client.tls_credentials(root_certificates=...,
 private_key=..., certificate_chain=...)`.
 """
 

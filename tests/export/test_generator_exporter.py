@@ -233,7 +233,7 @@ class TestGeneratorExporter(TestCase):
     def test_next_char_logits_matches_the_model_step(self, exported, language_model):
         step = tf.saved_model.load(str(exported)).signatures[constants.NEXT_CHAR_SIGNATURE]
         ids = tf.constant([3, 10, 1], tf.int32)
-        state = tf.zeros([3, language_model.hidden_units])
+        state = tf.zeros([3, language_model.state_size])
         outputs = step(**{constants.STEP_IDS: ids, constants.STEP_STATE: state})
         logits, states = language_model.next_token_logits(
             ids, language_model.unflatten_states(state)
@@ -285,5 +285,5 @@ class TestGeneratorExporter(TestCase):
 
     def test_models_without_a_step_function_are_refused(self, language_model):
         classifier_like = tf.keras.Sequential([tf.keras.layers.Dense(2)])
-        with pytest.raises(ExportError, match="next_token_logits"):
+        with pytest.raises(ExportError, match="generate_ids"):
             GeneratorExporter(classifier_like)

@@ -1,14 +1,14 @@
-"""Tiny hand-made models for the export tests: fast, and independent of tfcharnlp.models.
+"""Tiny models for the export tests: fast, with a hand-made preprocessor.
 
 `TinyCharPreprocessor` maps strings to ids with plain `tf.strings` ops, with
-the id convention of `CharTokenizer` (0 padding, 1 unknown, 2.. alphabet).
-`TinyCharLM` is a one-layer GRU language model exposing the step interface
-the generator exporter builds its loop from (`next_token_logits`,
-`initial_states`, `flatten_states`, `unflatten_states`, `preprocessor`).
+the id convention of `CharTokenizer` (0 padding, 1 unknown, 2.. alphabet), so
+the exporters are tested apart from tfcharnlp.preprocessing. The classifier
+is a small hand-made Keras model; the language model is a real one-layer
+`CharGRUCausalLM` (the generator exporter runs the model's own
+`generate_ids`).
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 .,;:!?'-\n"
@@ -61,49 +61,24 @@ def tiny_classifier(num_classes=3, max_length=32, seed=0):
     return model
 
 
-class TinyCharLM(keras.Model):
-    """Embedding -> one GRU layer -> logits over the vocabulary, with a single-step function."""
-
-    def __init__(self, preprocessor, hidden_units=16, embedding_dim=8, **kwargs):
-        super().__init__(**kwargs)
-        self.preprocessor = preprocessor
-        self.vocabulary_size = preprocessor.vocabulary_size
-        self.hidden_units = hidden_units
-        self.embedding = keras.layers.Embedding(self.vocabulary_size, embedding_dim)
-        self.cell = keras.layers.GRUCell(hidden_units)
-        self.rnn = keras.layers.RNN(self.cell, return_sequences=True)
-        self.head = keras.layers.Dense(self.vocabulary_size)
-
-    def call(self, ids):
-        return self.head(self.rnn(self.embedding(ids)))
-
-    def initial_states(self, batch_size):
-        return [tf.zeros([batch_size, self.hidden_units])]
-
-    def next_token_logits(self, ids, states):
-        output, new_states = self.cell(self.embedding(ids), states)
-        return self.head(output), list(new_states) if isinstance(new_states, (list, tuple)) else [
-            new_states
-        ]
-
-    def flatten_states(self, states):
-        return tf.concat(states, axis=-1)
-
-    def unflatten_states(self, flat):
-        return [flat]
-
-
 def tiny_char_lm(hidden_units=16, seed=0, logit_scale=300.0, max_length=None):
-    """A built `TinyCharLM` with random weights.
+    """A one-layer `CharGRUCausalLM` over `TinyCharPreprocessor`, with random weights.
 
     The output layer's kernel is multiplied by `logit_scale`, so that the
     next-character distribution is far from uniform (as a trained model's is)
     and temperature and top-k have visible effects, without training.
     """
+    from tfcharnlp.models import CharGRUBackbone, CharGRUCausalLM
+
     keras.utils.set_random_seed(seed)
     preprocessor = TinyCharPreprocessor(max_length=max_length)
-    model = TinyCharLM(preprocessor, hidden_units=hidden_units)
-    model(np.zeros((1, 4), dtype="int32"))
-    kernel, bias = model.head.get_weights()
-    model.head.set_weights([kernel * logit_scale, bias])
+    backbone = CharGRUBackbone(
+        vocabulary_size=preprocessor.vocabulary_size,
+        embedding_dim=8,
+        hidden_units=hidden_units,
+        num_layers=1,
+    )
+    model = CharGRUCausalLM(backbone, preprocessor=preprocessor)
+    kernel, bias = model.lm_head.get_weights()
+    model.lm_head.set_weights([kernel * logit_scale, bias])
     return model

@@ -65,7 +65,12 @@ class TestFamilies(TestCase):
         assert "'default'" in str(raised.value)
 
     def test_help_texts(self):
-        assert families.recipe_defaults("patience") == "3 for every family"
+        assert families.recipe_defaults("monitor") == (
+            "char_cnn val_accuracy, multi_width_cnn val_accuracy, lstm val_accuracy, "
+            "cnn_lstm val_accuracy, ngram_bag val_accuracy, char_gru val_loss"
+        )
+        assert "ngram_bag sparse_adam" in families.recipe_defaults("optimizer")
+        assert families.recipe_defaults("patience").startswith("char_cnn 5, multi_width_cnn 3")
         assert families.recipe_defaults("seq_length") == "char_gru 100"
         assert families.recipe_defaults("embedding_dim").startswith("char_cnn none, ")
         lines = families.describe_recipes().splitlines()

@@ -13,18 +13,18 @@ import time
 
 import grpc
 import numpy as np
-import tensorflow as tf
 from tensorflow.core.framework import tensor_pb2, types_pb2
 from tensorflow_serving.apis import (
     get_model_status_pb2,
     model_service_pb2_grpc,
-    predict_pb2,
     prediction_service_pb2_grpc,
 )
 
-from tfcharnlp import constants
+from tests.serving.conftest import predict_request
 
 State = get_model_status_pb2.ModelVersionStatus.State
+# How often the tests' servers poll their base paths.
+POLL_SECONDS = 0.1
 
 
 def publish(staging, name, base, version):
@@ -36,10 +36,15 @@ def publish(staging, name, base, version):
 
 
 def request_for(model, texts=("abc",)):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = model
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(list(texts)))
-    return request
+    """A small classify request for `model` (the tests' one builder, `predict_request`)."""
+    return predict_request(model, texts=list(texts))
+
+
+def requests_in_flight(server, model, version=None):
+    """The requests an embedded server's version of `model` holds, not counting this look."""
+    spec = predict_request(model, version=version).model_spec
+    with server.manager.servable_handle(spec) as servable:
+        return servable.in_flight - 1
 
 
 def states(channel, model, version=None, state_names=True):

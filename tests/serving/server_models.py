@@ -14,9 +14,10 @@
 import os
 
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+from tensorflow_serving.apis import prediction_log_pb2
 
 from serving.server import single_model_config
+from tests.serving.conftest import predict_request
 from tfcharnlp import constants
 
 LABELS = ("short", "long")
@@ -103,25 +104,30 @@ def build_text_model(base_path, version, offset=0.0, warmup_texts=None):
     }
     tf.saved_model.save(module, path, signatures=signatures)
     if warmup_texts:
-        write_warmup(path, model_name="warmup", texts=warmup_texts)
+        warmup = predict_request(
+            "warmup", texts=list(warmup_texts), signature=constants.SERVING_SIGNATURE
+        )
+        write_warmup(path, [warmup])
     return path
 
 
-def write_warmup(version_path, model_name, texts):
-    """Writes assets.extra/tf_serving_warmup_requests with one Predict request."""
+def write_warmup(version_path, requests):
+    """Writes assets.extra/tf_serving_warmup_requests with these PredictRequests."""
     folder = os.path.join(version_path, constants.ASSETS_EXTRA_DIR)
     os.makedirs(folder, exist_ok=True)
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = model_name
-    request.model_spec.signature_name = constants.SERVING_SIGNATURE
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(
-        tf.make_tensor_proto(list(texts), dtype=tf.string)
-    )
-    log = prediction_log_pb2.PredictionLog(
-        predict_log=prediction_log_pb2.PredictLog(request=request)
-    )
     with tf.io.TFRecordWriter(os.path.join(folder, constants.WARMUP_FILE)) as writer:
-        writer.write(log.SerializeToString())
+        for request in requests:
+            log = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=request)
+            )
+            writer.write(log.SerializeToString())
+
+
+def build_bad_warmup_model(base_path, version):
+    """The text model with a warmup request it cannot answer (an unknown input): it must never serve."""
+    path = build_text_model(base_path, version, offset=50.0)
+    write_warmup(path, [predict_request("anything", {"not_an_input": [1.0]})])
+    return path
 
 
 def build_tf1_model(base_path, version):

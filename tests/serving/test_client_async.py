@@ -5,14 +5,14 @@ import asyncio
 import grpc
 import pytest
 
-from serving.async_client import AsyncServingClient
-from serving.client_errors import (
+from serving.client import (
+    AsyncServingClient,
     InvalidInputError,
     ModelNotFoundError,
+    ModelVersionStatus,
     ServingTimeoutError,
     ServingUnavailableError,
 )
-from serving.results import ModelVersionStatus
 from tests.serving import client_fakes
 from tests.serving.client_fakes import CLASSIFIER, GENERATOR, expected_class, expected_generation
 from tfcharnlp import constants

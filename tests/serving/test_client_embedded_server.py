@@ -12,9 +12,8 @@ import grpc
 import numpy as np
 import pytest
 
-from serving.async_client import AsyncServingClient
-from serving.client import ServingClient
-from serving.client_errors import InvalidInputError, ModelNotFoundError
+from serving.client import AsyncServingClient, InvalidInputError, ModelNotFoundError, ServingClient
+from serving.server import parse_batching_parameters, single_model_config
 from tests.conftest import REPO_ROOT
 from tests.serving import server_models
 from tfcharnlp import cli, constants
@@ -26,27 +25,22 @@ TEXTS = ["tiny", "a considerably longer text than ten characters", "héllo wörl
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server_module = pytest.importorskip("serving.server")
+def server(tmp_path_factory, serve_module):
     root = tmp_path_factory.mktemp("repository")
     server_models.build_text_model(root / MODEL, 1)
     server_models.build_text_model(root / MODEL, 2, offset=100.0)
-    config_list = server_module.single_model_config(MODEL, str(root / MODEL))
+    config_list = single_model_config(MODEL, str(root / MODEL))
     config = config_list.config[0]
     config.model_version_policy.all.SetInParent()
     config.version_labels["stable"] = 1
-    batching = server_module.parse_batching_parameters(
+    batching = parse_batching_parameters(
         (REPO_ROOT / constants.BATCHING_CONFIG_FILE).read_text(encoding="utf-8")
     )
-    running = server_module.start_server(
+    return serve_module(
         config_list=config_list,
-        port=0,
-        file_system_poll_wait_seconds=0,
-        batching_parameters=batching,
+        batching=batching,
         allow_version_labels_for_unavailable_models=True,
     )
-    yield running
-    running.stop(grace=1)
 
 
 def _expected_labels(probabilities):

@@ -9,18 +9,17 @@ was batched with it (gRPC and REST).
 """
 
 import asyncio
-import http.client
-import json
 
 import grpc
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from serving.async_client import AsyncServingClient
-from serving.client import ServingClient
+from serving.client import AsyncServingClient, ServingClient
+from serving.server import BatchingOptions
 from tests.export.tiny_models import tiny_char_lm
+from tests.serving.conftest import predict_request, rest_call
 from tfcharnlp import cli, constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -43,22 +42,15 @@ def exported(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(exported):
-    server_module = pytest.importorskip("serving.server")
+def server(exported, serve_module):
     # A long batch timeout makes merging concurrent requests certain even on
     # a loaded machine.
-    options = server_module.BatchingOptions(
+    options = BatchingOptions(
         max_batch_size=64, batch_timeout_micros=150_000, max_enqueued_batches=8, num_batch_threads=1
     )
-    running = server_module.start_server(
-        model_name=MODEL,
-        model_base_path=str(exported.parent),
-        port=0,
-        rest_api_port=0,
-        batching=options,
+    return serve_module(
+        model_name=MODEL, model_base_path=str(exported.parent), rest_api_port=0, batching=options
     )
-    yield running
-    running.stop(grace=1)
 
 
 def _inputs(prompts, length, temperature, top_k, seed):
@@ -82,13 +74,8 @@ def _reference(exported, prompts, length, temperature, top_k, seed):
 
 
 def _batch_stats(server):
-    spec = predict_pb2.PredictRequest().model_spec
-    spec.name = MODEL
-    servable = server.manager.acquire(spec)
-    try:
+    with server.manager.servable_handle(predict_request(MODEL).model_spec) as servable:
         return servable.batch_stats()[constants.SERVING_SIGNATURE]
-    finally:
-        servable.release()
 
 
 def test_generated_text_equals_the_saved_models_answer(server, exported):
@@ -131,11 +118,7 @@ def test_a_prompt_gives_the_same_text_alone_and_batched_with_other_clients(serve
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         pending = []
         for inputs in [alone, batch, *others]:
-            request = predict_pb2.PredictRequest()
-            request.model_spec.name = MODEL
-            for key, value in inputs.items():
-                request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
-            pending.append(stub.Predict.future(request, timeout=60))
+            pending.append(stub.Predict.future(predict_request(MODEL, inputs), timeout=60))
         texts = [
             [t.decode() for t in future.result().outputs[constants.GENERATOR_OUTPUT].string_val]
             for future in pending
@@ -161,13 +144,7 @@ def test_a_prompt_gives_the_same_text_alone_and_batched_with_other_clients(serve
 
 
 def _rest_predict(server, document):
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=60)
-    try:
-        connection.request("POST", f"/v1/models/{MODEL}:predict", body=json.dumps(document))
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    return rest_call(server, "POST", f"/v1/models/{MODEL}:predict", document)
 
 
 def test_rest_row_and_columnar_forms(server, exported):

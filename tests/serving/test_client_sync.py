@@ -7,23 +7,20 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from serving.client import ServingClient
-from serving.client_errors import (
+from serving.client import (
     InvalidInputError,
     ModelNotFoundError,
+    ModelVersionStatus,
+    Prediction,
     ResourceExhaustedError,
+    RetryPolicy,
+    ServingClient,
     ServingError,
     ServingTimeoutError,
     ServingUnavailableError,
+    TensorSpec,
 )
-from serving.requests import (
-    BACKOFF_MULTIPLIER,
-    INITIAL_BACKOFF,
-    MAX_BACKOFF,
-    backoff_delay,
-    generator_inputs,
-)
-from serving.results import ModelVersionStatus, Prediction, TensorSpec
+from serving.client.request_builders import generator_controls, generator_inputs
 from tests.serving import client_fakes
 from tests.serving.client_fakes import (
     CLASSIFIER,
@@ -138,7 +135,7 @@ def test_generate_chunks_prompts(typed_fake):
 
 def test_generate_refuses_controls_not_one_per_prompt(typed_fake):
     with _client(typed_fake, model=GENERATOR) as client:
-        with pytest.raises(InvalidInputError, match="3 values for 2 prompts"):
+        with pytest.raises(InvalidInputError, match=r"expected one value or 2 \(one per prompt\)"):
             client.generate(["a", "b"], length=[1, 2, 3], seed=1)
     assert not any(constants.GENERATOR_PROMPT in r.inputs for r in typed_fake.requests)
 
@@ -307,11 +304,15 @@ def test_constructor_checks_arguments():
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
     rng = random.Random(0)
+    policy = RetryPolicy()
+    assert (policy.retries, policy.initial_backoff, policy.max_backoff) == (3, 0.1, 2.0)
     for attempt in range(8):
-        nominal = min(MAX_BACKOFF, INITIAL_BACKOFF * BACKOFF_MULTIPLIER**attempt)
-        delays = [backoff_delay(attempt, rng) for _ in range(50)]
+        nominal = min(2.0, 0.1 * 2.0**attempt)
+        delays = [policy.backoff(attempt, rng) for _ in range(50)]
         assert all(0.8 * nominal <= d <= 1.2 * nominal for d in delays)
         assert len(set(delays)) > 1  # jittered, not identical
+    with pytest.raises(ValueError, match="retries must be >= 0"):
+        RetryPolicy(retries=-1)
 
 
 def test_message_size_limit_is_a_typed_error(typed_fake):
@@ -333,31 +334,30 @@ def test_unknown_signature_and_tensor_proto_inputs(typed_fake):
     assert 'signature key "nope" not found' in caught.value.details
 
 
-def test_generator_controls_follow_the_declared_shape():
-    # A signature with per-row controls ([None], as TF Serving's batching needs)
-    # gets one value per prompt; scalar ones get a scalar; undeclared ones are left out.
+def test_generator_inputs_take_the_signatures_dtypes_one_value_per_prompt():
+    # Every control travels as one value per prompt ([None], as TF Serving's
+    # batching needs), in the dtype the signature declares (int64 here, not the
+    # contract's int32); a control the signature does not take is left out.
     specs = {
         constants.GENERATOR_PROMPT: TensorSpec("string", (None,)),
-        constants.GENERATOR_LENGTH: TensorSpec("int32", (None,)),
-        constants.GENERATOR_TEMPERATURE: TensorSpec("float32", ()),
+        constants.GENERATOR_LENGTH: TensorSpec("int64", (None,)),
+        constants.GENERATOR_TEMPERATURE: TensorSpec("float32", (None,)),
         constants.GENERATOR_SEED: TensorSpec("int64", (None,)),
     }
-    inputs = generator_inputs(["a", "b", "c"], 5, 0.5, 3, 9, specs)
+    inputs = generator_inputs(["a", "b", "c"], generator_controls(3, 5, 0.5, 3, 9), specs)
     assert set(inputs) == set(specs)
     length = tf.make_ndarray(inputs[constants.GENERATOR_LENGTH])
-    assert length.tolist() == [5, 5, 5] and length.dtype == np.int32
+    assert length.tolist() == [5, 5, 5] and length.dtype == np.int64
     assert tf.make_ndarray(inputs[constants.GENERATOR_SEED]).tolist() == [9, 9, 9]
     temperature = tf.make_ndarray(inputs[constants.GENERATOR_TEMPERATURE])
-    assert temperature.shape == () and temperature.dtype == np.float32
-    # Per-prompt values; a scalar signature takes them only when they agree.
-    inputs = generator_inputs(["a", "b", "c"], [5, 6, 7], 0.5, 3, [1, 2, 3], specs)
+    assert temperature.tolist() == [0.5, 0.5, 0.5] and temperature.dtype == np.float32
+    controls = generator_controls(3, [5, 6, 7], 0.5, 3, [1, 2, 3])
+    inputs = generator_inputs(["a", "b", "c"], controls, specs)
     assert tf.make_ndarray(inputs[constants.GENERATOR_LENGTH]).tolist() == [5, 6, 7]
     with pytest.raises(InvalidInputError, match="temperature"):
-        generator_inputs(["a", "b"], 5, [0.5, 0.7], 3, 9, specs)
-    inputs = generator_inputs(["a", "b"], 5, [0.5, 0.5], 3, 9, specs)
-    assert tf.make_ndarray(inputs[constants.GENERATOR_TEMPERATURE]).tolist() == 0.5
+        generator_controls(2, 5, [0.5, 0.7, 0.9], 3, 9)
     # Without metadata: the contract's dtypes, one value per prompt.
-    defaults = generator_inputs(["a", "b"], 5, 0.5, 3, 9)
+    defaults = generator_inputs(["a", "b"], generator_controls(2, 5, 0.5, 3, 9))
     assert defaults[constants.GENERATOR_SEED].dtype == tf.int64.as_datatype_enum
     assert tf.make_ndarray(defaults[constants.GENERATOR_TOP_K]).tolist() == [3, 3]
     assert tf.make_ndarray(defaults[constants.GENERATOR_TEMPERATURE]).dtype == np.float32

@@ -6,9 +6,13 @@ import subprocess
 import grpc
 import pytest
 
-from serving.client import ServingClient
-from serving.client_errors import AuthenticationError, ServingError, ServingUnavailableError
-from serving.requests import tls_credentials
+from serving.client import (
+    AuthenticationError,
+    ServingClient,
+    ServingError,
+    ServingUnavailableError,
+    tls_credentials,
+)
 from tests.serving import client_fakes
 from tests.serving.client_fakes import CLASSIFIER
 from tfcharnlp import cli

@@ -9,17 +9,14 @@ two are INVALID_ARGUMENT (HTTP 400), the empty one is answered with no rows,
 and after every request the server still answers a good one.
 """
 
-import http.client
-import json
-
 import grpc
 import numpy as np
 import pytest
-import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from serving.server import single_model_config, start_server
+from serving.server import single_model_config
 from tests.serving import exported_families
+from tests.serving.conftest import predict_request, rest_call
 from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -34,32 +31,20 @@ def exported(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(exported):
+def server(exported, serve_module):
     config_list = None
     for name, (path, _, _) in exported.items():
         if config_list is None:
             config_list = single_model_config(name, str(path.parent))
         else:
             config_list.config.add(name=name, base_path=str(path.parent))
-    running = start_server(
-        config_list=config_list, port=0, rest_api_port=0, file_system_poll_wait_seconds=0
-    )
-    yield running
-    running.stop(grace=1)
+    return serve_module(config_list=config_list, rest_api_port=0)
 
 
 @pytest.fixture(scope="module")
 def stub(server):
     with grpc.insecure_channel(server.target) as channel:
         yield prediction_service_pb2_grpc.PredictionServiceStub(channel)
-
-
-def predict_request(name, inputs):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = name
-    for alias, array in inputs.items():
-        request.inputs[alias].CopyFrom(tf.make_tensor_proto(array))
-    return request
 
 
 def rest_predict(server, name, inputs):
@@ -70,14 +55,8 @@ def rest_predict(server, name, inputs):
             return np.vectorize(lambda item: item.decode("utf-8"), otypes=[object])(array).tolist()
         return array.tolist()
 
-    body = json.dumps({"inputs": {alias: value(array) for alias, array in inputs.items()}})
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=60)
-    try:
-        connection.request("POST", f"/v1/models/{name}:predict", body=body)
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    body = {"inputs": {alias: value(array) for alias, array in inputs.items()}}
+    return rest_call(server, "POST", f"/v1/models/{name}:predict", body)
 
 
 def assert_still_answers(stub, name, exported):
@@ -120,8 +99,7 @@ def test_the_in_graph_checks_answer_without_the_servers_string_guard(stub, expor
     # does not, so the SavedModel must refuse them itself. Turn the guard off
     # for one servable and ask again: the graph's own check answers.
     name = "word_classifier"
-    servable = server.manager.acquire(predict_request(name, {}).model_spec)
-    try:
+    with server.manager.servable_handle(predict_request(name).model_spec) as servable:
         signature = servable.signatures[constants.SERVING_SIGNATURE]
         guarded = dict(signature.inputs)
         signature.inputs = {alias: (dtype, None) for alias, (dtype, _) in guarded.items()}
@@ -134,6 +112,4 @@ def test_the_in_graph_checks_answer_without_the_servers_string_guard(stub, expor
                 assert "is not compatible with expected shape [?]" in caught.value.details()
         finally:
             signature.inputs = guarded
-    finally:
-        servable.release()
     assert_still_answers(stub, name, exported)

@@ -7,12 +7,12 @@ import re
 
 import grpc
 import pytest
-import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from serving.server import ModelServer, flags, metrics, start_server
+from serving.server import BatchingOptions, ModelServer, ServerOptions, flags, metrics
 from serving.server.config_protos import MonitoringConfig, read_monitoring_config
 from tests.serving import server_models
+from tests.serving.conftest import predict_request
 from tfcharnlp import constants
 from tfcharnlp.errors import ConfigError
 
@@ -116,18 +116,10 @@ def get(port, path, method="GET", body=None):
         connection.close()
 
 
-def predict_request(texts, signature=constants.SERVING_SIGNATURE, model="m"):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = model
-    request.model_spec.signature_name = signature
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(texts))
-    return request
-
-
 @pytest.mark.integration
 @pytest.mark.timeout(120)
 def test_metrics_page_counts_grpc_and_rest_requests_per_model_version_signature(
-    model_base, repo_root
+    model_base, repo_root, serve
 ):
     parser = flags.add_flags(argparse.ArgumentParser())
     args = flags.check_flags(
@@ -144,150 +136,153 @@ def test_metrics_page_counts_grpc_and_rest_requests_per_model_version_signature(
         )
     )
     # The flags wire the config file through (not started: the test needs free ports).
-    configured = ModelServer.from_flags(args)
+    configured = ModelServer(ServerOptions.from_flags(args))
     assert configured.metrics is not None
     assert configured.rest.requested_port == 18501
     assert configured.rest.prometheus_path == constants.PROMETHEUS_PATH
     monitoring = MonitoringConfig()
     monitoring.prometheus_config.enable = True
     monitoring.prometheus_config.path = constants.PROMETHEUS_PATH
-    server = start_server(
+    server = serve(
         model_name="m",
         model_base_path=model_base,
-        file_system_poll_wait_seconds=0,
-        enable_batching=True,
+        batching=BatchingOptions(),
         rest_api_port=0,
         monitoring_config=monitoring,
     )
-    try:
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            for _ in range(3):
-                stub.Predict(predict_request(["a", "b", "c"]), timeout=10)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        for _ in range(3):
             stub.Predict(
-                predict_request(["a"], signature=server_models.BATCH_INFO_SIGNATURE), timeout=10
+                predict_request("m", texts=["a", "b", "c"], signature=constants.SERVING_SIGNATURE),
+                timeout=10,
             )
-            with pytest.raises(grpc.RpcError):
-                stub.Predict(predict_request(["a"], model="nope"), timeout=10)
-        rest_body = json.dumps({"instances": ["x", "y"]})
-        assert get(server.rest.port, "/v1/models/m:predict", "POST", rest_body)[0] == 200
-        assert get(server.rest.port, "/v1/models/m/versions/5:predict", "POST", rest_body)[0] == 404
+        stub.Predict(
+            predict_request("m", texts=["a"], signature=server_models.BATCH_INFO_SIGNATURE),
+            timeout=10,
+        )
+        with pytest.raises(grpc.RpcError):
+            stub.Predict(
+                predict_request("nope", texts=["a"], signature=constants.SERVING_SIGNATURE),
+                timeout=10,
+            )
+    rest_body = json.dumps({"instances": ["x", "y"]})
+    assert get(server.rest.port, "/v1/models/m:predict", "POST", rest_body)[0] == 200
+    assert get(server.rest.port, "/v1/models/m/versions/5:predict", "POST", rest_body)[0] == 404
 
-        code, content_type, page = get(server.rest.port, constants.PROMETHEUS_PATH)
-        assert code == 200 and content_type.startswith("text/plain")
-        samples = parse_page(page)
-        grpc_labels = dict(model="m", version="1", signature="serving_default", api="Predict")
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_requests_total",
-                protocol="grpc",
-                code="OK",
-                **grpc_labels,
-            )
-            == 3
+    code, content_type, page = get(server.rest.port, constants.PROMETHEUS_PATH)
+    assert code == 200 and content_type.startswith("text/plain")
+    samples = parse_page(page)
+    grpc_labels = dict(model="m", version="1", signature="serving_default", api="Predict")
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_requests_total",
+            protocol="grpc",
+            code="OK",
+            **grpc_labels,
         )
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_requests_total",
-                protocol="grpc",
-                code="OK",
-                **dict(grpc_labels, signature=server_models.BATCH_INFO_SIGNATURE),
-            )
-            == 1
+        == 3
+    )
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_requests_total",
+            protocol="grpc",
+            code="OK",
+            **dict(grpc_labels, signature=server_models.BATCH_INFO_SIGNATURE),
         )
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_request_errors_total",
-                # A model that is not configured counts under one label.
-                model="__unknown__",
-                version="",
-                signature="",
-                api="Predict",
-                protocol="grpc",
-                code="NOT_FOUND",
-            )
-            == 1
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_request_errors_total",
+            # A model that is not configured counts under one label.
+            model="__unknown__",
+            version="",
+            signature="",
+            api="Predict",
+            protocol="grpc",
+            code="NOT_FOUND",
         )
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_requests_total",
-                protocol="rest",
-                code="OK",
-                **grpc_labels,
-            )
-            == 1
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_requests_total",
+            protocol="rest",
+            code="OK",
+            **grpc_labels,
         )
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_request_errors_total",
-                protocol="rest",
-                code="NOT_FOUND",
-                # A version that does not exist is not a label value.
-                **dict(grpc_labels, version=""),
-            )
-            == 1
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_request_errors_total",
+            protocol="rest",
+            code="NOT_FOUND",
+            # A version that does not exist is not a label value.
+            **dict(grpc_labels, version=""),
         )
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_request_latency_seconds_count",
-                protocol="grpc",
-                **grpc_labels,
-            )
-            == 3
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_request_latency_seconds_count",
+            protocol="grpc",
+            **grpc_labels,
         )
-        # Model calls: 3 of 3 rows and 1 of 2 rows through serving_default (plus any warmup).
-        batch = dict(model="m", version="1", signature="serving_default")
-        assert value(samples, "tfcharnlp_serving_batch_size_count", **batch) >= 4
-        assert value(samples, "tfcharnlp_serving_batch_size_sum", **batch) >= 11
-        assert (
-            value(
-                samples,
-                "tfcharnlp_serving_model_version_state",
-                model="m",
-                version="1",
-                state="AVAILABLE",
-            )
-            == 1
+        == 3
+    )
+    # Model calls: 3 of 3 rows and 1 of 2 rows through serving_default (plus any warmup).
+    batch = dict(model="m", version="1", signature="serving_default")
+    assert value(samples, "tfcharnlp_serving_batch_size_count", **batch) >= 4
+    assert value(samples, "tfcharnlp_serving_batch_size_sum", **batch) >= 11
+    assert (
+        value(
+            samples,
+            "tfcharnlp_serving_model_version_state",
+            model="m",
+            version="1",
+            state="AVAILABLE",
         )
-        # Random model and signature names do not grow the page.
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            for index in range(20):
-                for request in (
-                    predict_request(["a"], model=f"random-{index}"),
-                    predict_request(["a"], signature=f"random-{index}"),
-                ):
-                    with pytest.raises(grpc.RpcError):
-                        stub.Predict(request, timeout=10)
-        page = get(server.rest.port, constants.PROMETHEUS_PATH)[2]
-        assert "random-" not in page
-        assert (
-            value(
-                parse_page(page),
-                "tfcharnlp_serving_request_errors_total",
-                **dict(grpc_labels, version="", signature="__unknown__"),
-                protocol="grpc",
-                code="FAILED_PRECONDITION",
-            )
-            == 20
+        == 1
+    )
+    # Random model and signature names do not grow the page.
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        for index in range(20):
+            for request in (
+                predict_request(
+                    f"random-{index}", texts=["a"], signature=constants.SERVING_SIGNATURE
+                ),
+                predict_request("m", texts=["a"], signature=f"random-{index}"),
+            ):
+                with pytest.raises(grpc.RpcError):
+                    stub.Predict(request, timeout=10)
+    page = get(server.rest.port, constants.PROMETHEUS_PATH)[2]
+    assert "random-" not in page
+    assert (
+        value(
+            parse_page(page),
+            "tfcharnlp_serving_request_errors_total",
+            **dict(grpc_labels, version="", signature="__unknown__"),
+            protocol="grpc",
+            code="FAILED_PRECONDITION",
         )
-        # Another path on the REST port is not the metrics page.
-        assert get(server.rest.port, "/monitoring/other")[0] == 404
-    finally:
-        server.stop(grace=1)
+        == 20
+    )
+    # Another path on the REST port is not the metrics page.
+    assert get(server.rest.port, "/monitoring/other")[0] == 404
 
 
 @pytest.mark.integration
 @pytest.mark.timeout(120)
-def test_no_metrics_page_without_monitoring(model_base):
-    with start_server(
-        model_name="m", model_base_path=model_base, file_system_poll_wait_seconds=0, rest_api_port=0
-    ) as server:
-        assert server.metrics is None
-        assert get(server.rest.port, constants.PROMETHEUS_PATH)[0] == 404
+def test_no_metrics_page_without_monitoring(model_base, serve):
+    server = serve(model_name="m", model_base_path=model_base, rest_api_port=0)
+    assert server.metrics is None
+    assert get(server.rest.port, constants.PROMETHEUS_PATH)[0] == 404

@@ -15,18 +15,18 @@ import time
 import grpc
 import pytest
 from tensorflow_serving.apis import (
-    get_model_status_pb2,
     model_management_pb2,
     model_service_pb2_grpc,
     prediction_service_pb2_grpc,
 )
 
-from serving.server import single_model_config, start_server
-from tests.serving import server_models
+from serving.server import parse_batching_parameters, single_model_config
 from tests.serving.reliability_helpers import (
+    POLL_SECONDS,
     ClientLoop,
     publish,
     request_for,
+    requests_in_flight,
     start_serve_process,
     states,
     wait_until,
@@ -35,31 +35,15 @@ from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
-State = get_model_status_pb2.ModelVersionStatus.State
-POLL_SECONDS = 0.1
-
-
-@pytest.fixture(scope="module")
-def staging(tmp_path_factory):
-    """Version folders built once: `v1`, `v2` (offset 100: answers "long")."""
-    root = tmp_path_factory.mktemp("staging")
-    server_models.build_text_model(root, "v1")
-    server_models.build_text_model(root, "v2", offset=100.0)
-    return root
-
 
 @pytest.fixture
-def served(tmp_path, staging):
+def served(tmp_path, staging, serve):
     base = tmp_path / "m"
     base.mkdir()
     publish(staging, "v1", base, 1)
-    server = start_server(
-        model_name="m", model_base_path=base, port=0, file_system_poll_wait_seconds=POLL_SECONDS
-    )
-    channel = grpc.insecure_channel(server.target)
-    yield server, channel, base
-    channel.close()
-    server.stop(grace=1)
+    server = serve(model_name="m", model_base_path=base, file_system_poll_wait_seconds=POLL_SECONDS)
+    with grpc.insecure_channel(server.target) as channel:
+        yield server, channel, base
 
 
 def test_corrupt_version_is_reported_and_the_previous_one_keeps_serving(served, staging):
@@ -73,7 +57,9 @@ def test_corrupt_version_is_reported_and_the_previous_one_keeps_serving(served, 
         status = wait_until(
             lambda: states(channel, "m").get(2, (None,))[0] == "END" and states(channel, "m")
         )
-        time.sleep(3 * POLL_SECONDS)
+        # More passes over the broken folder while the clients keep calling.
+        for _ in range(3):
+            server.manager.poll()
     assert loop.failures == []
     assert loop.versions == {1}
     assert status[1] == ("AVAILABLE", 0, "")
@@ -128,81 +114,75 @@ def test_version_deleted_while_served_falls_back_without_a_failed_request(served
     assert final[2] == ("END", 0, "")
 
 
-def test_reload_removes_one_model_adds_another_and_the_kept_one_never_fails(tmp_path, staging):
+def test_reload_removes_one_model_adds_another_and_the_kept_one_never_fails(
+    tmp_path, staging, serve
+):
     for name in ("kept", "removed", "added"):
         (tmp_path / name).mkdir()
         publish(staging, "v1", tmp_path / name, 1)
     config_list = single_model_config("kept", str(tmp_path / "kept"))
     config_list.config.add(name="removed", base_path=str(tmp_path / "removed"))
-    with start_server(
-        config_list=config_list, file_system_poll_wait_seconds=POLL_SECONDS
-    ) as server:
-        with (
-            grpc.insecure_channel(server.target) as channel,
-            ClientLoop(server.target, "kept") as loop,
-        ):
-            new_config = model_management_pb2.ReloadConfigRequest()
-            kept = new_config.config.model_config_list.config.add()
-            kept.name, kept.base_path, kept.model_platform = (
-                "kept",
-                str(tmp_path / "kept"),
-                "tensorflow",
-            )
-            added = new_config.config.model_config_list.config.add()
-            added.name, added.base_path, added.model_platform = (
-                "added",
-                str(tmp_path / "added"),
-                "tensorflow",
-            )
-            stub = model_service_pb2_grpc.ModelServiceStub(channel)
-            response = stub.HandleReloadConfigRequest(new_config, timeout=60)
-            assert response.status.error_code == 0
-            prediction = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            answer = prediction.Predict(request_for("added"), timeout=10)
-            assert answer.model_spec.name == "added"
-            with pytest.raises(grpc.RpcError) as caught:
-                prediction.Predict(request_for("removed"), timeout=10)
-            assert caught.value.code() == grpc.StatusCode.NOT_FOUND
-            assert "Latest(removed)" in caught.value.details()
-            calls = loop.calls
-            wait_until(lambda: loop.calls > calls + 3)
-            assert states(channel, "kept") == {1: ("AVAILABLE", 0, "")}
-            assert states(channel, "added") == {1: ("AVAILABLE", 0, "")}
-            assert states(channel, "removed") == {1: ("END", 0, "")}
-        assert loop.failures == []
+    server = serve(config_list=config_list, file_system_poll_wait_seconds=POLL_SECONDS)
+    with (
+        grpc.insecure_channel(server.target) as channel,
+        ClientLoop(server.target, "kept") as loop,
+    ):
+        new_config = model_management_pb2.ReloadConfigRequest()
+        kept = new_config.config.model_config_list.config.add()
+        kept.name, kept.base_path, kept.model_platform = (
+            "kept",
+            str(tmp_path / "kept"),
+            "tensorflow",
+        )
+        added = new_config.config.model_config_list.config.add()
+        added.name, added.base_path, added.model_platform = (
+            "added",
+            str(tmp_path / "added"),
+            "tensorflow",
+        )
+        stub = model_service_pb2_grpc.ModelServiceStub(channel)
+        response = stub.HandleReloadConfigRequest(new_config, timeout=60)
+        assert response.status.error_code == 0
+        prediction = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        answer = prediction.Predict(request_for("added"), timeout=10)
+        assert answer.model_spec.name == "added"
+        with pytest.raises(grpc.RpcError) as caught:
+            prediction.Predict(request_for("removed"), timeout=10)
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+        assert "Latest(removed)" in caught.value.details()
+        calls = loop.calls
+        wait_until(lambda: loop.calls > calls + 3)
+        assert states(channel, "kept") == {1: ("AVAILABLE", 0, "")}
+        assert states(channel, "added") == {1: ("AVAILABLE", 0, "")}
+        assert states(channel, "removed") == {1: ("END", 0, "")}
+    assert loop.failures == []
 
 
-def test_client_disconnecting_mid_call_leaves_nothing_in_flight(tmp_path, staging):
+def test_client_disconnecting_mid_call_leaves_nothing_in_flight(tmp_path, staging, serve):
     publish(staging, "v1", tmp_path, 1)
     # A long batch timeout keeps each call in the server while the client goes away.
-    with start_server(
-        model_name="m",
-        model_base_path=tmp_path,
-        file_system_poll_wait_seconds=0,
-        batching_parameters="max_batch_size { value: 64 }\nbatch_timeout_micros { value: 400000 }",
-    ) as server:
-        for _ in range(3):
-            channel = grpc.insecure_channel(server.target)
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            calls = [stub.Predict.future(request_for("m"), timeout=30) for _ in range(4)]
-            time.sleep(0.1)
-            calls[0].cancel()
-            channel.close()  # The rest vanish with their connection.
-            for call in calls:
-                with pytest.raises((grpc.RpcError, grpc.FutureCancelledError)):
-                    call.result(timeout=10)
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            response = stub.Predict(request_for("m", ["a long enough text"]), timeout=10)
-            assert response.outputs[constants.LABELS].string_val == [b"long"]
-            assert states(channel, "m") == {1: ("AVAILABLE", 0, "")}
-        # Every abandoned call was released: only the probe below is counted.
-        spec = request_for("m").model_spec
-        servable = server.manager.acquire(spec)
-        try:
-            wait_until(lambda: servable.in_flight == 1, timeout=10)
-        finally:
-            servable.release()
+    batching = parse_batching_parameters(
+        "max_batch_size { value: 64 }\nbatch_timeout_micros { value: 400000 }"
+    )
+    server = serve(model_name="m", model_base_path=tmp_path, batching=batching)
+    for _ in range(3):
+        channel = grpc.insecure_channel(server.target)
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        calls = [stub.Predict.future(request_for("m"), timeout=30) for _ in range(4)]
+        # Cancel while the server holds them (the batch waits 0.4 s to fill).
+        wait_until(lambda: requests_in_flight(server, "m") >= 1, timeout=10)
+        calls[0].cancel()
+        channel.close()  # The rest vanish with their connection.
+        for call in calls:
+            with pytest.raises((grpc.RpcError, grpc.FutureCancelledError)):
+                call.result(timeout=10)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        response = stub.Predict(request_for("m", ["a long enough text"]), timeout=10)
+        assert response.outputs[constants.LABELS].string_val == [b"long"]
+        assert states(channel, "m") == {1: ("AVAILABLE", 0, "")}
+    # Every abandoned call was released.
+    wait_until(lambda: requests_in_flight(server, "m") == 0, timeout=10)
 
 
 @pytest.mark.timeout(180)

@@ -6,7 +6,6 @@ each batch with a good request on each protocol.
 """
 
 import base64
-import http.client
 import json
 import random
 import socket
@@ -19,12 +18,11 @@ from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
     get_model_status_pb2,
-    predict_pb2,
     prediction_service_pb2_grpc,
 )
 
-from serving.server import start_server
 from tests.serving import server_models
+from tests.serving.conftest import predict_request, rest_call
 from tests.serving.reliability_helpers import bad_tensors, rest_bodies, tensor_proto
 from tfcharnlp import constants
 
@@ -45,19 +43,16 @@ ERROR_CODES = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, serve_module):
     base = tmp_path_factory.mktemp("repository") / "m"
     server_models.build_text_model(base, 1)
-    running = start_server(
+    return serve_module(
         model_name="m",
         model_base_path=base,
-        file_system_poll_wait_seconds=0,
         max_message_size=MAX_MESSAGE,
         rest_api_port=0,
         rest_api_max_body_bytes=MAX_MESSAGE,
     )
-    yield running
-    running.stop(grace=1)
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +64,14 @@ def channel(server):
 
 
 def text_request(texts=("abc",)):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = "m"
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(list(texts)))
-    return request
+    return predict_request("m", texts=list(texts))
 
 
 def assert_alive(server, channel):
     stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
     response = stub.Predict(text_request(), timeout=10)
     assert response.outputs[constants.LABELS].string_val == [b"short"]
-    assert rest(server, "POST", "/v1/models/m:predict", b'{"instances": ["abc"]}')[0] == 200
+    assert rest_call(server, "POST", "/v1/models/m:predict", {"instances": ["abc"]})[0] == 200
 
 
 def raw_call(channel, method, payload):
@@ -97,16 +89,6 @@ def read_until_closed(connection):
     while chunk := connection.recv(65536):
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def rest(server, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
 
 
 def test_random_bytes_to_every_method_get_an_error(server, channel):
@@ -183,17 +165,17 @@ def test_invalid_utf8_strings_are_answered(server, channel):
         probabilities, server_models.expected_probabilities(texts), rtol=1e-5
     )
     # The same bytes over REST, as b64.
-    body = json.dumps({"instances": [{"b64": base64.b64encode(t).decode()} for t in texts]})
-    code, payload = rest(server, "POST", "/v1/models/m:predict", body.encode())
+    body = {"instances": [{"b64": base64.b64encode(t).decode()} for t in texts]}
+    code, answer = rest_call(server, "POST", "/v1/models/m:predict", body)
     assert code == 200
-    assert len(json.loads(payload)["predictions"]) == len(texts)
+    assert len(answer["predictions"]) == len(texts)
 
 
 @pytest.mark.parametrize("name", sorted(rest_bodies()))
 def test_bad_rest_bodies_get_4xx_json_errors(server, channel, name):
-    code, payload = rest(server, "POST", "/v1/models/m:predict", rest_bodies()[name])
-    assert 400 <= code < 500, (name, code, payload[:200])
-    assert "error" in json.loads(payload)
+    code, answer = rest_call(server, "POST", "/v1/models/m:predict", rest_bodies()[name])
+    assert 400 <= code < 500, (name, code, answer)
+    assert "error" in answer
     assert_alive(server, channel)
 
 
@@ -210,8 +192,8 @@ def test_huge_and_malformed_http_requests(server, channel):
     # A body of many strings within the limit is answered.
     body = json.dumps({"instances": ["ab"] * 50000}).encode()
     assert len(body) < limit
-    code, payload = rest(server, "POST", "/v1/models/m:predict", body)
-    assert code == 200 and len(json.loads(payload)["predictions"]) == 50000
+    code, answer = rest_call(server, "POST", "/v1/models/m:predict", body)
+    assert code == 200 and len(answer["predictions"]) == 50000
     for raw in (
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,  # A TLS hello.
         b"GARBAGE / HTTP/9.9\r\n\r\n",

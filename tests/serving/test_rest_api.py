@@ -14,11 +14,10 @@ import grpc
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow.core.framework import types_pb2
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from serving.server import rest_api, start_server
 from tests.serving import server_models
+from tests.serving.conftest import predict_request, rest_call
 from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -27,47 +26,24 @@ TEXT, TF1, LABELLED = "text", "tf1", "labelled"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, serve_module):
     root = tmp_path_factory.mktemp("repository")
-    running = start_server(
+    return serve_module(
         config_list=server_models.build_three_model_repository(root),
-        port=0,
         rest_api_port=0,
-        file_system_poll_wait_seconds=0,
         max_message_size=1024 * 1024,
         allow_version_labels_for_unavailable_models=True,
     )
-    yield running
-    running.stop(grace=1)
-
-
-def call(server, method, path, body=None, headers=None):
-    """(HTTP status, parsed JSON) of one request."""
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=30)
-    try:
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        payload = response.read()
-        assert response.getheader("Content-Type") == "application/json"
-        return response.status, json.loads(payload)
-    finally:
-        connection.close()
 
 
 def grpc_predict(server, texts, model=TEXT, signature=constants.SERVING_SIGNATURE):
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        request = predict_pb2.PredictRequest()
-        request.model_spec.name = model
-        request.model_spec.signature_name = signature
-        request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(texts))
-        return stub.Predict(request, timeout=10)
+        return stub.Predict(predict_request(model, texts=texts, signature=signature), timeout=10)
 
 
 def test_model_status_has_tf_serving_json_shape(server):
-    code, body = call(server, "GET", f"/v1/models/{TEXT}")
+    code, body = rest_call(server, "GET", f"/v1/models/{TEXT}")
     assert code == 200
     assert body == {
         "model_version_status": [
@@ -79,18 +55,18 @@ def test_model_status_has_tf_serving_json_shape(server):
         ]
     }
     assert (
-        call(server, "GET", f"/v1/models/{LABELLED}/versions/2")[1]["model_version_status"][0][
+        rest_call(server, "GET", f"/v1/models/{LABELLED}/versions/2")[1]["model_version_status"][0][
             "version"
         ]
         == "2"
     )
     # TensorFlow Serving ignores a label in a status path: every version, newest first.
-    code, body = call(server, "GET", f"/v1/models/{LABELLED}/labels/stable")
+    code, body = rest_call(server, "GET", f"/v1/models/{LABELLED}/labels/stable")
     assert (code, [s["version"] for s in body["model_version_status"]]) == (200, ["2", "1"])
 
 
 def test_metadata_has_model_spec_and_signature_defs(server):
-    code, body = call(server, "GET", f"/v1/models/{TEXT}/metadata")
+    code, body = rest_call(server, "GET", f"/v1/models/{TEXT}/metadata")
     assert code == 200
     assert body["model_spec"] == {"name": TEXT, "version": "1", "signature_name": ""}
     signatures = body["metadata"]["signature_def"]["signature_def"]
@@ -98,13 +74,13 @@ def test_metadata_has_model_spec_and_signature_defs(server):
     assert serving["inputs"][constants.CLASSIFIER_INPUT]["dtype"] == "DT_STRING"
     assert set(serving["outputs"]) == set(constants.CLASSIFIER_OUTPUTS)
     assert serving["method_name"] == "tensorflow/serving/predict"
-    code, body = call(server, "GET", f"/v1/models/{LABELLED}/versions/2/metadata")
+    code, body = rest_call(server, "GET", f"/v1/models/{LABELLED}/versions/2/metadata")
     assert (code, body["model_spec"]["version"]) == (200, "2")
 
 
 def test_row_predict_equals_grpc_predict(server):
     texts = ["abc", "a rather longer text here"]
-    code, body = call(server, "POST", f"/v1/models/{TEXT}:predict", {"instances": texts})
+    code, body = rest_call(server, "POST", f"/v1/models/{TEXT}:predict", {"instances": texts})
     assert code == 200
     response = grpc_predict(server, texts)
     probabilities = tf.make_ndarray(response.outputs[constants.PROBABILITIES])
@@ -119,29 +95,31 @@ def test_row_predict_equals_grpc_predict(server):
 
 def test_columnar_predict_with_b64_and_named_object(server):
     encoded = {"b64": base64.b64encode(b"abc").decode()}
-    code, body = call(server, "POST", f"/v1/models/{TEXT}:predict", {"inputs": ["abc", encoded]})
+    code, body = rest_call(
+        server, "POST", f"/v1/models/{TEXT}:predict", {"inputs": ["abc", encoded]}
+    )
     assert code == 200
     assert body["outputs"][constants.LABELS] == ["short", "short"]
     assert (
         body["outputs"][constants.PROBABILITIES][0] == body["outputs"][constants.PROBABILITIES][1]
     )
-    code, named = call(
+    code, named = rest_call(
         server, "POST", f"/v1/models/{TEXT}:predict", {"inputs": {"text": ["abc", "abc"]}}
     )
     assert (code, named) == (200, body)
 
 
 def test_single_output_is_a_plain_list_and_signature_name_is_honoured(server):
-    code, body = call(
+    code, body = rest_call(
         server,
         "POST",
         f"/v1/models/{TF1}/versions/7:predict",
         {"signature_name": "serving_default", "instances": [1.0, 2.5]},
     )
     assert (code, body) == (200, {"predictions": [3.0, 6.0]})
-    code, body = call(server, "POST", f"/v1/models/{TF1}:predict", {"inputs": [1.0, 2.0]})
+    code, body = rest_call(server, "POST", f"/v1/models/{TF1}:predict", {"inputs": [1.0, 2.0]})
     assert (code, body) == (200, {"outputs": [3.0, 5.0]})
-    code, body = call(
+    code, body = rest_call(
         server,
         "POST",
         f"/v1/models/{TEXT}:predict",
@@ -154,17 +132,17 @@ def test_single_output_is_a_plain_list_and_signature_name_is_honoured(server):
 
 def test_version_labels_pick_the_labelled_version(server):
     texts = {"instances": ["abc"]}
-    stable = call(server, "POST", f"/v1/models/{LABELLED}/labels/stable:predict", texts)[1]
-    canary = call(server, "POST", f"/v1/models/{LABELLED}/labels/canary:predict", texts)[1]
+    stable = rest_call(server, "POST", f"/v1/models/{LABELLED}/labels/stable:predict", texts)[1]
+    canary = rest_call(server, "POST", f"/v1/models/{LABELLED}/labels/canary:predict", texts)[1]
     assert stable["predictions"][0][constants.LABELS] == "short"
     # Version 2 adds 100 to the length: "long".
     assert canary["predictions"][0][constants.LABELS] == "long"
-    code, body = call(server, "POST", f"/v1/models/{LABELLED}/labels/nope:predict", texts)
+    code, body = rest_call(server, "POST", f"/v1/models/{LABELLED}/labels/nope:predict", texts)
     assert (code, body) == (400, {"error": "Unrecognized servable version label: nope"})
 
 
 def test_classify_and_regress_with_examples(server):
-    code, body = call(
+    code, body = rest_call(
         server,
         "POST",
         f"/v1/models/{TF1}:classify",
@@ -173,7 +151,7 @@ def test_classify_and_regress_with_examples(server):
     assert code == 200
     assert [label for label, _ in body["results"][0]] == ["pos", "neg"]
     np.testing.assert_allclose([score for _, score in body["results"][0]], [0.5, 0.5])
-    code, body = call(
+    code, body = rest_call(
         server,
         "POST",
         f"/v1/models/{TF1}:regress",
@@ -289,12 +267,12 @@ def test_classify_and_regress_with_examples(server):
 def test_bad_request_gets_tf_serving_http_code_and_json_error(
     server, method, path, body, code, message
 ):
-    got_code, got = call(server, method, path, body)
+    got_code, got = rest_call(server, method, path, body)
     assert got_code == code, got
     assert set(got) == {"error"}
     assert message in got["error"]
     # Still answering afterwards.
-    assert call(server, "GET", f"/v1/models/{TEXT}")[0] == 200
+    assert rest_call(server, "GET", f"/v1/models/{TEXT}")[0] == 200
 
 
 def test_body_over_the_limit_is_refused_unread(server):
@@ -312,7 +290,7 @@ def test_body_over_the_limit_is_refused_unread(server):
 
 def test_output_strings_that_are_not_utf8_come_back_as_b64(server):
     raw = b"\xff\xfe not utf-8"
-    code, body = call(
+    code, body = rest_call(
         server,
         "POST",
         f"/v1/models/{TEXT}:predict",
@@ -323,30 +301,6 @@ def test_output_strings_that_are_not_utf8_come_back_as_b64(server):
     )
     assert code == 200
     assert base64.b64decode(body["predictions"][0]["echo"]["b64"]) == raw
-
-
-def test_json_to_array_follows_tf_serving_rules():
-    array = rest_api.json_to_array([[1, 2], [3, 4]], types_pb2.DT_INT64)
-    assert array.dtype == np.int64 and array.tolist() == [[1, 2], [3, 4]]
-    assert rest_api.json_to_array(2.5, types_pb2.DT_FLOAT).shape == ()
-    assert rest_api.json_to_array([True], types_pb2.DT_BOOL).tolist() == [True]
-    for value, dtype in (
-        ([1.5], types_pb2.DT_INT32),
-        ([True], types_pb2.DT_INT32),
-        ([2**31], types_pb2.DT_INT32),
-        ([-1], types_pb2.DT_UINT8),
-        (["1"], types_pb2.DT_FLOAT),
-        ([[1], [1, 2]], types_pb2.DT_FLOAT),
-        ([[1], 2], types_pb2.DT_FLOAT),
-    ):
-        with pytest.raises(rest_api.status.ServingError) as caught:
-            rest_api.json_to_array(value, dtype)
-        assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT, value
-    deep = 0
-    for _ in range(rest_api.MAX_JSON_DEPTH + 5):
-        deep = [deep]
-    with pytest.raises(rest_api.status.ServingError, match="nested deeper"):
-        rest_api.json_to_array(deep, types_pb2.DT_FLOAT)
 
 
 def test_rest_flags(tmp_path):

@@ -5,15 +5,14 @@ model of `server_models` on a REST port picked by the OS.
 """
 
 import argparse
-import http.client
-import json
 import socket
 import time
 
 import pytest
 
-from serving.server import flags, start_server
+from serving.server import flags
 from tests.serving import server_models
+from tests.serving.conftest import rest_call
 from tfcharnlp.errors import ConfigError
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -28,25 +27,16 @@ def model_base(tmp_path_factory):
     return base
 
 
-def serve(model_base, **kwargs):
-    return start_server(
-        model_name="m",
-        model_base_path=model_base,
-        port=0,
-        rest_api_port=0,
-        file_system_poll_wait_seconds=0,
-        **kwargs,
+@pytest.fixture
+def rest_server(model_base, serve):
+    """`rest_server(**fields)`: the text model on a REST port, with these `ServerOptions`."""
+    return lambda **fields: serve(
+        model_name="m", model_base_path=model_base, rest_api_port=0, **fields
     )
 
 
 def predict(server, texts=("hello",), timeout=30):
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=timeout)
-    try:
-        connection.request("POST", PREDICT, body=json.dumps({"instances": list(texts)}))
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    return rest_call(server, "POST", PREDICT, {"instances": list(texts)}, timeout=timeout)
 
 
 def closed_within(sock, seconds):
@@ -76,55 +66,55 @@ def test_rest_flags_defaults_and_refusals(tmp_path):
         assert caught.value.field == bad.split("=")[0]
 
 
-def test_body_limit_is_its_own_flag_and_far_below_the_grpc_limit(model_base):
-    with serve(model_base, rest_api_max_body_bytes=2000) as server:
-        assert server.rest.max_body_bytes == 2000
-        code, body = predict(server, ["x" * 3000])
-        assert code == 413 and "exceeds the limit of 2000 bytes" in body["error"]
-        assert predict(server)[0] == 200
+def test_body_limit_is_its_own_flag_and_far_below_the_grpc_limit(rest_server):
+    server = rest_server(rest_api_max_body_bytes=2000)
+    assert server.rest.max_body_bytes == 2000
+    code, body = predict(server, ["x" * 3000])
+    assert code == 413 and "exceeds the limit of 2000 bytes" in body["error"]
+    assert predict(server)[0] == 200
 
 
-def test_a_client_trickling_its_request_is_cut_off_at_the_read_deadline(model_base):
-    with serve(model_base) as server:
-        server.rest.read_timeout_seconds = 1.0
-        slow = socket.create_connection(("localhost", server.rest.port))
-        started = time.monotonic()
-        try:
-            # One byte every 0.2 s: each read is quick, the whole request is not.
-            for byte in b"POST /v1/models/m:predict HTTP/1.1\r\n":
-                try:
-                    slow.sendall(bytes([byte]))
-                except OSError:
-                    break
-                time.sleep(0.2)
-                if time.monotonic() - started > 5:
-                    break
-            assert closed_within(slow, 5)
-            assert time.monotonic() - started < 5
-        finally:
-            slow.close()
-        # An idle keep-alive connection is released too.
-        idle = socket.create_connection(("localhost", server.rest.port))
-        try:
-            assert closed_within(idle, 5)
-        finally:
-            idle.close()
-        assert predict(server)[0] == 200
+def test_a_client_trickling_its_request_is_cut_off_at_the_read_deadline(rest_server):
+    server = rest_server()
+    server.rest.read_timeout_seconds = 1.0
+    slow = socket.create_connection(("localhost", server.rest.port))
+    started = time.monotonic()
+    try:
+        # One byte every 0.2 s: each read is quick, the whole request is not.
+        for byte in b"POST /v1/models/m:predict HTTP/1.1\r\n":
+            try:
+                slow.sendall(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(0.2)
+            if time.monotonic() - started > 5:
+                break
+        assert closed_within(slow, 5)
+        assert time.monotonic() - started < 5
+    finally:
+        slow.close()
+    # An idle keep-alive connection is released too.
+    idle = socket.create_connection(("localhost", server.rest.port))
+    try:
+        assert closed_within(idle, 5)
+    finally:
+        idle.close()
+    assert predict(server)[0] == 200
 
 
-def test_request_threads_are_capped_and_freed(model_base):
-    with serve(model_base, rest_api_num_threads=1) as server:
-        assert server.rest.max_threads == 1
-        server.rest.read_timeout_seconds = 3.0
-        server.rest.slot_wait_seconds = 0.3
-        holder = socket.create_connection(("localhost", server.rest.port))
-        try:
-            holder.sendall(b"POST /v1/models/m:predict HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
-            time.sleep(0.3)
-            code, body = predict(server, timeout=10)
-            assert code == 503 and "REST request threads are busy" in body["error"]
-            # The holder is dropped at its read deadline; the thread serves again.
-            assert closed_within(holder, 10)
-        finally:
-            holder.close()
-        assert predict(server)[0] == 200
+def test_request_threads_are_capped_and_freed(rest_server):
+    server = rest_server(rest_api_num_threads=1)
+    assert server.rest.max_threads == 1
+    server.rest.read_timeout_seconds = 3.0
+    server.rest.slot_wait_seconds = 0.3
+    holder = socket.create_connection(("localhost", server.rest.port))
+    try:
+        holder.sendall(b"POST /v1/models/m:predict HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
+        time.sleep(0.3)
+        code, body = predict(server, timeout=10)
+        assert code == 503 and "REST request threads are busy" in body["error"]
+        # The holder is dropped at its read deadline; the thread serves again.
+        assert closed_within(holder, 10)
+    finally:
+        holder.close()
+    assert predict(server)[0] == 200

@@ -4,10 +4,11 @@ import grpc
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-from serving.server import BatchingOptions, start_server
+from serving.server import BatchingOptions
 from tests.serving import server_models
+from tests.serving.conftest import predict_request
 from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -16,42 +17,19 @@ CLIENTS = 16
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, serve_module):
     base = tmp_path_factory.mktemp("batched")
     server_models.build_text_model(base, 1)
     # A long batch timeout makes merging certain even on a loaded machine.
     options = BatchingOptions(
         max_batch_size=64, batch_timeout_micros=200_000, max_enqueued_batches=4, num_batch_threads=1
     )
-    running = start_server(
-        model_name="m",
-        model_base_path=base,
-        port=0,
-        file_system_poll_wait_seconds=0,
-        batching=options,
-    )
-    yield running
-    running.stop(grace=1)
-
-
-def request(texts, signature):
-    message = predict_pb2.PredictRequest()
-    message.model_spec.name = "m"
-    message.model_spec.signature_name = signature
-    message.inputs[constants.CLASSIFIER_INPUT].CopyFrom(
-        tf.make_tensor_proto(texts, dtype=tf.string)
-    )
-    return message
+    return serve_module(model_name="m", model_base_path=base, batching=options)
 
 
 def batch_stats(server, signature):
-    spec = predict_pb2.PredictRequest().model_spec
-    spec.name = "m"
-    servable = server.manager.acquire(spec)
-    try:
+    with server.manager.servable_handle(predict_request("m").model_spec) as servable:
         return servable.batch_stats()[signature]
-    finally:
-        servable.release()
 
 
 def test_concurrent_requests_are_merged_and_split_back(server):
@@ -60,7 +38,10 @@ def test_concurrent_requests_are_merged_and_split_back(server):
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         texts = [[f"client {i}", f"row two of {i}"] for i in range(CLIENTS)]
         pending = [
-            stub.Predict.future(request(t, server_models.BATCH_INFO_SIGNATURE), timeout=30)
+            stub.Predict.future(
+                predict_request("m", texts=t, signature=server_models.BATCH_INFO_SIGNATURE),
+                timeout=30,
+            )
             for t in texts
         ]
         responses = [future.result() for future in pending]
@@ -83,7 +64,10 @@ def test_batches_grow_past_the_default_request_thread_count(server):
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         pending = [
-            stub.Predict.future(request([f"c{i}"], server_models.BATCH_INFO_SIGNATURE), timeout=30)
+            stub.Predict.future(
+                predict_request("m", texts=[f"c{i}"], signature=server_models.BATCH_INFO_SIGNATURE),
+                timeout=30,
+            )
             for i in range(32)
         ]
         sizes = [future.result().outputs["batch_size"].int64_val[0] for future in pending]
@@ -95,7 +79,9 @@ def test_batched_predictions_equal_unbatched_ones(server):
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         pending = [
-            stub.Predict.future(request([t], constants.SERVING_SIGNATURE), timeout=30)
+            stub.Predict.future(
+                predict_request("m", texts=[t], signature=constants.SERVING_SIGNATURE), timeout=30
+            )
             for t in texts
         ]
         got = np.concatenate(
@@ -109,16 +95,26 @@ def test_request_larger_than_max_batch_size_is_split_and_answered_whole(server):
     texts = [f"text {index}" for index in range(150)]
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-        response = stub.Predict(request(texts, server_models.BATCH_INFO_SIGNATURE), timeout=30)
+        response = stub.Predict(
+            predict_request("m", texts=texts, signature=server_models.BATCH_INFO_SIGNATURE),
+            timeout=30,
+        )
         assert [t.decode() for t in response.outputs["echo"].string_val] == texts
         assert tf.make_ndarray(response.outputs["batch_size"]).max() <= 64
-        assert stub.Predict(request(["x"], constants.SERVING_SIGNATURE), timeout=30).outputs
+        assert stub.Predict(
+            predict_request("m", texts=["x"], signature=constants.SERVING_SIGNATURE), timeout=30
+        ).outputs
 
 
 def test_deadline_shorter_than_the_batch_wait_is_deadline_exceeded(server):
     with grpc.insecure_channel(server.target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         with pytest.raises(grpc.RpcError) as caught:
-            stub.Predict(request(["x"], constants.SERVING_SIGNATURE), timeout=0.05)
+            stub.Predict(
+                predict_request("m", texts=["x"], signature=constants.SERVING_SIGNATURE),
+                timeout=0.05,
+            )
         assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        assert stub.Predict(request(["y"], constants.SERVING_SIGNATURE), timeout=30).outputs
+        assert stub.Predict(
+            predict_request("m", texts=["y"], signature=constants.SERVING_SIGNATURE), timeout=30
+        ).outputs

@@ -1,7 +1,7 @@
 """Model lifecycle over loopback: status, new versions under load, broken versions, config reload.
 
-SavedModels are built once per module into a staging folder and copied into
-each test's own repository, so every test starts its own small server and
+SavedModels are built once per module into a staging folder (conftest's
+`staging`) and copied into each test's own repository, so every test starts its own small server and
 owns its state.
 """
 
@@ -10,52 +10,30 @@ import logging
 import os
 import shutil
 import threading
-import time
 
 import grpc
 import pytest
-import tensorflow as tf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tensorflow_serving.apis import (
     get_model_status_pb2,
     model_management_pb2,
     model_service_pb2_grpc,
-    predict_pb2,
     prediction_service_pb2_grpc,
 )
 
-from serving.server import single_model_config, start_server
-from tests.serving import reliability_helpers, server_models
-from tests.serving.reliability_helpers import publish, request_for, wait_until
+from serving.server import single_model_config
+from tests.serving import reliability_helpers
+from tests.serving.reliability_helpers import (
+    POLL_SECONDS,
+    State,
+    publish,
+    request_for,
+    requests_in_flight,
+    wait_until,
+)
 from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-State = get_model_status_pb2.ModelVersionStatus.State
-POLL_SECONDS = 0.1
-
-
-@pytest.fixture(scope="module")
-def staging(tmp_path_factory):
-    """Version folders built once: `v1`, `v2` (with warmup records), `bad_warmup`."""
-    root = tmp_path_factory.mktemp("staging")
-    server_models.build_text_model(root, "v1")
-    server_models.build_text_model(root, "v2", offset=100.0, warmup_texts=["warm", "up"])
-    bad = server_models.build_text_model(root, "bad_warmup", offset=50.0)
-    # A warmup request the model cannot answer: the version must never serve.
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = "m"
-    request.inputs["not_an_input"].CopyFrom(tf.make_tensor_proto([1.0]))
-    folder = os.path.join(bad, constants.ASSETS_EXTRA_DIR)
-    os.makedirs(folder)
-    from tensorflow_serving.apis import prediction_log_pb2
-
-    log = prediction_log_pb2.PredictionLog(
-        predict_log=prediction_log_pb2.PredictLog(request=request)
-    )
-    with tf.io.TFRecordWriter(os.path.join(folder, constants.WARMUP_FILE)) as writer:
-        writer.write(log.SerializeToString())
-    return root
 
 
 # Enum values, to compare with `State.AVAILABLE` and friends.
@@ -71,15 +49,10 @@ def repository(tmp_path, staging):
 
 
 @pytest.fixture
-def server(repository):
-    running = start_server(
-        model_name="m",
-        model_base_path=repository,
-        port=0,
-        file_system_poll_wait_seconds=POLL_SECONDS,
+def server(repository, serve):
+    return serve(
+        model_name="m", model_base_path=repository, file_system_poll_wait_seconds=POLL_SECONDS
     )
-    yield running
-    running.stop(grace=1)
 
 
 @pytest.fixture
@@ -169,10 +142,11 @@ def test_broken_version_reports_end_with_error_and_previous_keeps_serving(
     assert stub.Predict(request_for("m"), timeout=10).model_spec.version.value == 1
 
 
-def test_non_numeric_folders_are_ignored(channel, repository, staging):
+def test_non_numeric_folders_are_ignored(server, channel, repository, staging):
     shutil.copytree(os.path.join(staging, "v2"), repository / "tmp5")
     shutil.copytree(os.path.join(staging, "v2"), repository / ".5")
-    time.sleep(10 * POLL_SECONDS)
+    # One whole pass over the base path, now (the poller's own passes may lag on a busy machine).
+    server.manager.poll()
     assert states(channel, "m") == {1: (State.AVAILABLE, 0, "")}
 
 
@@ -264,7 +238,7 @@ def test_reload_with_a_bad_config_is_refused_and_keeps_serving(channel):
     assert stub.Predict(request_for("m"), timeout=10).model_spec.version.value == 1
 
 
-def test_config_file_is_polled(tmp_path, staging):
+def test_config_file_is_polled(tmp_path, staging, serve):
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         publish(staging, "v1", tmp_path / name, 1)
@@ -272,46 +246,37 @@ def test_config_file_is_polled(tmp_path, staging):
     config_file.write_text(
         f'model_config_list {{ config {{ name: "a" base_path: "{tmp_path / "a"}" }} }}'
     )
-    server = start_server(
+    server = serve(
         model_config_file=str(config_file),
-        port=0,
         file_system_poll_wait_seconds=POLL_SECONDS,
         model_config_file_poll_wait_seconds=POLL_SECONDS,
     )
-    try:
-        with grpc.insecure_channel(server.target) as channel:
-            assert states(channel, "a")[1][0] == State.AVAILABLE
-            config_file.write_text(
-                f'model_config_list {{ config {{ name: "b" base_path: "{tmp_path / "b"}" }} }}'
-            )
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    with grpc.insecure_channel(server.target) as channel:
+        assert states(channel, "a")[1][0] == State.AVAILABLE
+        config_file.write_text(
+            f'model_config_list {{ config {{ name: "b" base_path: "{tmp_path / "b"}" }} }}'
+        )
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
 
-            def b_served():
-                try:
-                    return stub.Predict(request_for("b"), timeout=10).model_spec.name == "b"
-                except grpc.RpcError:
-                    return False
+        def b_served():
+            try:
+                return stub.Predict(request_for("b"), timeout=10).model_spec.name == "b"
+            except grpc.RpcError:
+                return False
 
-            assert wait_until(b_served)
-            assert states(channel, "a")[1][0] == State.END
-    finally:
-        server.stop(grace=1)
+        assert wait_until(b_served)
+        assert states(channel, "a")[1][0] == State.END
 
 
-def test_single_model_config_from_version_folder_with_leading_zeros(tmp_path, staging):
+def test_single_model_config_from_version_folder_with_leading_zeros(tmp_path, staging, serve):
     publish(staging, "v1", tmp_path, "00000123")
-    server = start_server(
-        config_list=single_model_config("z", str(tmp_path)), port=0, file_system_poll_wait_seconds=0
-    )
-    try:
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            assert stub.Predict(request_for("z"), timeout=10).model_spec.version.value == 123
-    finally:
-        server.stop(grace=1)
+    server = serve(config_list=single_model_config("z", str(tmp_path)))
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        assert stub.Predict(request_for("z"), timeout=10).model_spec.version.value == 123
 
 
-def test_unloading_waits_for_requests_in_flight(tmp_path, staging):
+def test_unloading_waits_for_requests_in_flight(tmp_path, staging, serve):
     from serving.server import BatchingOptions
 
     publish(staging, "v1", tmp_path, 1)
@@ -319,24 +284,20 @@ def test_unloading_waits_for_requests_in_flight(tmp_path, staging):
     batching = BatchingOptions(
         max_batch_size=8, batch_timeout_micros=8_000_000, num_batch_threads=1
     )
-    server = start_server(
+    server = serve(
         model_name="m",
         model_base_path=tmp_path,
-        port=0,
         file_system_poll_wait_seconds=POLL_SECONDS,
         batching=batching,
     )
-    try:
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            in_flight = stub.Predict.future(request_for("m"), timeout=30)
-            time.sleep(0.2)
-            publish(staging, "v1", tmp_path, 2)
-            # Version 2 serves while version 1 drains its request.
-            assert wait_until(lambda: states(channel, "m").get(1, (None,))[0] == State.UNLOADING)
-            assert states(channel, "m")[2][0] == State.AVAILABLE
-            assert not in_flight.done()
-            assert in_flight.result().model_spec.version.value == 1
-            assert wait_until(lambda: states(channel, "m")[1][0] == State.END)
-    finally:
-        server.stop(grace=1)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        in_flight = stub.Predict.future(request_for("m"), timeout=30)
+        wait_until(lambda: requests_in_flight(server, "m", version=1) == 1)
+        publish(staging, "v1", tmp_path, 2)
+        # Version 2 serves while version 1 drains its request.
+        assert wait_until(lambda: states(channel, "m").get(1, (None,))[0] == State.UNLOADING)
+        assert states(channel, "m")[2][0] == State.AVAILABLE
+        assert not in_flight.done()
+        assert in_flight.result().model_spec.version.value == 1
+        assert wait_until(lambda: states(channel, "m")[1][0] == State.END)

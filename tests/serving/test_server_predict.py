@@ -23,8 +23,8 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from serving.server import start_server
 from tests.serving import server_models
+from tests.serving.conftest import predict_request, rpc_error
 from tfcharnlp import constants
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -34,7 +34,7 @@ CODE = grpc.StatusCode
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, serve_module):
     root = tmp_path_factory.mktemp("repository")
     config_list = server_models.build_three_model_repository(
         root,
@@ -42,14 +42,7 @@ def server(tmp_path_factory):
         version_labels={"stable": 1, "canary": 2, "gone": 9},
     )
     # Labels in a startup config need TF Serving's flag (no version is available yet).
-    running = start_server(
-        config_list=config_list,
-        port=0,
-        file_system_poll_wait_seconds=0,
-        allow_version_labels_for_unavailable_models=True,
-    )
-    yield running
-    running.stop(grace=1)
+    return serve_module(config_list=config_list, allow_version_labels_for_unavailable_models=True)
 
 
 @pytest.fixture(scope="module")
@@ -61,22 +54,6 @@ def channel(server):
 @pytest.fixture(scope="module")
 def stub(channel):
     return prediction_service_pb2_grpc.PredictionServiceStub(channel)
-
-
-def text_request(texts, model=TEXT, signature=constants.SERVING_SIGNATURE):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = model
-    request.model_spec.signature_name = signature
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(
-        tf.make_tensor_proto(texts, dtype=tf.string)
-    )
-    return request
-
-
-def rpc_error(call, request):
-    with pytest.raises(grpc.RpcError) as caught:
-        call(request, timeout=10)
-    return caught.value.code(), caught.value.details()
 
 
 def test_raw_tensorflow_serving_style_predict(stub):
@@ -102,13 +79,13 @@ def test_raw_tensorflow_serving_style_predict(stub):
 
 
 def test_empty_signature_name_is_filled_with_serving_default(stub):
-    request = text_request(["x"], signature="")
+    request = predict_request(TEXT, texts=["x"], signature="")
     response = stub.Predict(request, timeout=10)
     assert response.model_spec.signature_name == constants.SERVING_SIGNATURE
 
 
 def test_async_future_call(stub):
-    future = stub.Predict.future(text_request(["abc"]), timeout=10)
+    future = stub.Predict.future(predict_request(TEXT, texts=["abc"]), timeout=10)
     assert future.result().outputs[constants.LABELS].string_val == [b"short"]
 
 
@@ -126,7 +103,7 @@ def test_tensor_content_input(stub):
 
 
 def test_output_filter(stub):
-    request = text_request(["hello"])
+    request = predict_request(TEXT, texts=["hello"])
     request.output_filter.append(constants.LABELS)
     response = stub.Predict(request, timeout=10)
     assert list(response.outputs) == [constants.LABELS]
@@ -137,10 +114,14 @@ def test_invalid_utf8_strings_are_answered(stub):
     example.features.feature["text"].bytes_list.value.append(b"\xff\xfe not utf-8")
     raw = [example.SerializeToString(), b"\xc3\x28", b"\x80"]
     response = stub.Predict(
-        text_request(raw, signature=server_models.BATCH_INFO_SIGNATURE), timeout=10
+        predict_request(TEXT, texts=raw, signature=server_models.BATCH_INFO_SIGNATURE), timeout=10
     )
     assert list(response.outputs["echo"].string_val) == raw
-    assert stub.Predict(text_request(raw), timeout=10).outputs[constants.LABELS].string_val
+    assert (
+        stub.Predict(predict_request(TEXT, texts=raw), timeout=10)
+        .outputs[constants.LABELS]
+        .string_val
+    )
 
 
 def test_get_model_metadata_returns_signature_defs(stub):
@@ -171,6 +152,16 @@ def examples_input(request, values, feature="x"):
             example.features.feature[feature].float_list.value.append(value)
         else:
             example.features.feature[feature].bytes_list.value.append(value.encode())
+    return request
+
+
+def multi_inference_request(model, *tasks):
+    """A MultiInferenceRequest running `(signature, method name)` tasks on `model`."""
+    request = inference_pb2.MultiInferenceRequest()
+    for signature, method in tasks:
+        task = request.tasks.add(method_name=method)
+        task.model_spec.name = model
+        task.model_spec.signature_name = signature
     return request
 
 
@@ -228,14 +219,11 @@ def test_regress_and_multi_inference_on_tf2_signatures(stub):
     response = stub.Regress(examples_input(request, ["abc", "hello!"], "text"), timeout=10)
     assert [r.value for r in response.result.regressions] == [3.0, 6.0]
 
-    multi = inference_pb2.MultiInferenceRequest()
-    for signature, method in (
+    multi = multi_inference_request(
+        TEXT,
         (constants.CLASSIFY_SIGNATURE, "tensorflow/serving/classify"),
         (server_models.REGRESS_SIGNATURE, "tensorflow/serving/regress"),
-    ):
-        task = multi.tasks.add(method_name=method)
-        task.model_spec.name = TEXT
-        task.model_spec.signature_name = signature
+    )
     multi.input.CopyFrom(request.input)
     results = stub.MultiInference(multi, timeout=10).results
     assert [c.label for c in results[0].classification_result.classifications[0].classes] == [
@@ -273,14 +261,11 @@ def test_classify_and_regress_on_models_without_such_signatures(stub):
 
 
 def test_multi_inference_runs_classify_and_regress_tasks(stub):
-    request = inference_pb2.MultiInferenceRequest()
-    for signature, method in (
+    request = multi_inference_request(
+        TF1,
         (server_models.TF1_CLASSIFY_SIGNATURE, "tensorflow/serving/classify"),
         (server_models.TF1_REGRESS_SIGNATURE, "tensorflow/serving/regress"),
-    ):
-        task = request.tasks.add(method_name=method)
-        task.model_spec.name = TF1
-        task.model_spec.signature_name = signature
+    )
     examples_input(request, [1.0])
     response = stub.MultiInference(request, timeout=10)
     assert len(response.results[0].classification_result.classifications) == 1
@@ -297,9 +282,9 @@ def test_multi_inference_runs_classify_and_regress_tasks(stub):
 
 def test_version_and_label_selection(stub):
     texts = ["abc"]
-    latest = stub.Predict(text_request(texts, model=LABELLED), timeout=10)
+    latest = stub.Predict(predict_request(LABELLED, texts=texts), timeout=10)
     assert latest.model_spec.version.value == 2
-    request = text_request(texts, model=LABELLED)
+    request = predict_request(LABELLED, texts=texts)
     request.model_spec.version.value = 1
     assert stub.Predict(request, timeout=10).model_spec.version.value == 1
     request.model_spec.version_label = "stable"
@@ -318,7 +303,7 @@ def bad_requests():
 
     def with_spec(**changes):
         def build():
-            request = text_request(["x"])
+            request = predict_request(TEXT, texts=["x"])
             for key, value in changes.items():
                 if key == "version":
                     request.model_spec.version.value = value
@@ -331,42 +316,42 @@ def bad_requests():
         return build
 
     def extra_input():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.inputs["extra"].CopyFrom(tf.make_tensor_proto([1.0]))
         return request
 
     def missing_input():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         del request.inputs[constants.CLASSIFIER_INPUT]
         request.inputs["txt"].CopyFrom(tf.make_tensor_proto(["x"]))
         return request
 
     def wrong_dtype():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto([1.0, 2.0]))
         return request
 
     def wrong_shape():
-        request = text_request([["a", "b"], ["c", "d"]])
+        request = predict_request(TEXT, texts=[["a", "b"], ["c", "d"]])
         return request
 
     def scalar_input():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto("x"))
         return request
 
     def unknown_output_filter():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.output_filter.append("logits")
         return request
 
     def duplicate_output_filter():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.output_filter.extend([constants.LABELS, constants.LABELS])
         return request
 
     def bad_tensor_content():
-        request = text_request(["x"], model=TF1)
+        request = predict_request(TF1, texts=["x"])
         del request.inputs[constants.CLASSIFIER_INPUT]
         request.inputs["x"].CopyFrom(
             tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_content=b"abc")
@@ -375,7 +360,7 @@ def bad_requests():
         return request
 
     def no_model_spec():
-        request = text_request(["x"])
+        request = predict_request(TEXT, texts=["x"])
         request.ClearField("model_spec")
         return request
 
@@ -458,7 +443,9 @@ def test_bad_request_gets_its_status_and_server_still_answers(stub, name, build,
     if message is not None:
         assert got_message == message
     assert (
-        stub.Predict(text_request(["still alive"]), timeout=10).outputs[constants.LABELS].string_val
+        stub.Predict(predict_request(TEXT, texts=["still alive"]), timeout=10)
+        .outputs[constants.LABELS]
+        .string_val
     )
 
 
@@ -475,9 +462,9 @@ def test_expired_deadline_is_deadline_exceeded(stub):
     # A request that needs far longer than its deadline: a one-text request
     # can now be answered before the client's deadline timer fires.
     with pytest.raises(grpc.RpcError) as caught:
-        stub.Predict(text_request(["x"] * 20000), timeout=0.001)
+        stub.Predict(predict_request(TEXT, texts=["x"] * 20000), timeout=0.001)
     assert caught.value.code() == CODE.DEADLINE_EXCEEDED
-    assert stub.Predict(text_request(["x"]), timeout=10).outputs
+    assert stub.Predict(predict_request(TEXT, texts=["x"]), timeout=10).outputs
 
 
 def test_garbage_bytes_are_rejected_and_server_survives(channel, stub):
@@ -489,7 +476,7 @@ def test_garbage_bytes_are_rejected_and_server_survives(channel, stub):
     with pytest.raises(grpc.RpcError) as caught:
         raw(b"\xff\x00\x13garbage that is no protobuf", timeout=10)
     assert caught.value.code() in (CODE.INTERNAL, CODE.INVALID_ARGUMENT)
-    assert stub.Predict(text_request(["x"]), timeout=10).outputs
+    assert stub.Predict(predict_request(TEXT, texts=["x"]), timeout=10).outputs
 
 
 def test_model_status_lists_versions_newest_first(channel):

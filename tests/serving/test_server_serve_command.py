@@ -10,18 +10,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from tests.serving import server_models
+from tests.serving.conftest import predict_request
 from tests.serving.reliability_helpers import start_serve_process
 from tfcharnlp import cli, constants
-
-
-def predict_request(texts=("drain me",)):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = "m"
-    request.inputs[constants.CLASSIFIER_INPUT].CopyFrom(tf.make_tensor_proto(list(texts)))
-    return request
 
 
 @pytest.mark.integration
@@ -47,7 +41,7 @@ def test_serve_subprocess_loads_a_model_with_tensorflow_text_ops(tmp_path, repo_
     try:
         with grpc.insecure_channel(target) as channel:
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            response = stub.Predict(predict_request(texts), timeout=60)
+            response = stub.Predict(predict_request("m", texts=texts), timeout=60)
         served = tf.make_ndarray(response.outputs[constants.PROBABILITIES])
         np.testing.assert_allclose(served, expected, atol=1e-6)
     finally:
@@ -100,7 +94,7 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
                 health_pb2.HealthCheckResponse.SERVING
             )
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            in_flight = stub.Predict.future(predict_request(), timeout=30)
+            in_flight = stub.Predict.future(predict_request("m", texts=["drain me"]), timeout=30)
             time.sleep(0.5)
             process.send_signal(signal.SIGTERM)
             # The call that was in flight completes normally.
@@ -109,7 +103,7 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
         with grpc.insecure_channel(f"unix:{socket_path}") as unix_channel:
             try:
                 prediction_service_pb2_grpc.PredictionServiceStub(unix_channel).Predict(
-                    predict_request(), timeout=5
+                    predict_request("m", texts=["drain me"]), timeout=5
                 )
             except grpc.RpcError as error:
                 # Refused while draining or after exit: never a hang.
@@ -126,50 +120,30 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
 
 @pytest.mark.integration
 @pytest.mark.timeout(120)
-def test_unix_socket(tmp_path):
-    from serving.server import start_server
-
+def test_unix_socket(tmp_path, serve):
     server_models.build_text_model(tmp_path / "m", 1)
     socket_path = tmp_path / "grpc.sock"
-    server = start_server(
-        model_name="m",
-        model_base_path=tmp_path / "m",
-        port=0,
-        grpc_socket_path=str(socket_path),
-        file_system_poll_wait_seconds=0,
-    )
-    try:
-        with grpc.insecure_channel(f"unix:{socket_path}") as channel:
-            response = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(
-                predict_request(), timeout=10
-            )
-            assert response.model_spec.name == "m"
-    finally:
-        server.stop(grace=1)
+    serve(model_name="m", model_base_path=tmp_path / "m", grpc_socket_path=str(socket_path))
+    with grpc.insecure_channel(f"unix:{socket_path}") as channel:
+        response = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(
+            predict_request("m", texts=["over the socket"]), timeout=10
+        )
+        assert response.model_spec.name == "m"
 
 
 @pytest.mark.integration
 @pytest.mark.timeout(120)
-def test_max_message_size_is_enforced_and_server_survives(tmp_path):
-    from serving.server import start_server
-
+def test_max_message_size_is_enforced_and_server_survives(tmp_path, serve):
     server_models.build_text_model(tmp_path / "m", 1)
-    server = start_server(
-        model_name="m",
-        model_base_path=tmp_path / "m",
-        port=0,
-        max_message_size=4096,
-        file_system_poll_wait_seconds=0,
-    )
-    try:
-        with grpc.insecure_channel(server.target) as channel:
-            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-            with pytest.raises(grpc.RpcError) as caught:
-                stub.Predict(predict_request(["x" * 10_000]), timeout=10)
-            assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            assert stub.Predict(predict_request(["small"]), timeout=10).model_spec.name == "m"
-    finally:
-        server.stop(grace=1)
+    server = serve(model_name="m", model_base_path=tmp_path / "m", max_message_size=4096)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.Predict(predict_request("m", texts=["x" * 10_000]), timeout=10)
+        assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert (
+            stub.Predict(predict_request("m", texts=["small"]), timeout=10).model_spec.name == "m"
+        )
 
 
 # What TensorFlow's C++ side prints at start-up (absl's "I0000 00:00:..." lines and the rest).
@@ -245,8 +219,7 @@ def test_labels_in_the_startup_config_need_the_flag(tmp_path, capsys):
         "Request to assign label to version 1 of model m, which is not currently available "
         "for inference" in capsys.readouterr().err
     )
-    from serving.server import flags
-    from serving.server.server import ModelServer
+    from serving.server import ModelServer, ServerOptions, flags
 
     parser = flags.add_flags(argparse.ArgumentParser())
     args = parser.parse_args(
@@ -256,4 +229,6 @@ def test_labels_in_the_startup_config_need_the_flag(tmp_path, capsys):
             "--allow_version_labels_for_unavailable_models",
         ]
     )
-    assert ModelServer.from_flags(args).manager.allow_version_labels_for_unavailable_models
+    assert ModelServer(
+        ServerOptions.from_flags(args)
+    ).manager.allow_version_labels_for_unavailable_models

@@ -8,84 +8,13 @@ import time
 import grpc
 import numpy as np
 import pytest
-import tensorflow as tf
-from tensorflow.core.framework import tensor_pb2, types_pb2
+from tensorflow.core.framework import types_pb2
 
-from serving.server import batching, flags, model_config, status, tensors
+from serving.server import batching, flags, model_config, status
 from serving.server.events import format_event
+from tests.serving.reliability_helpers import wait_until
 from tfcharnlp import constants
 from tfcharnlp.errors import ConfigError
-
-
-class TestTensors:
-    @pytest.mark.parametrize(
-        "value, dtype",
-        [
-            ([[1.5, -2.0], [3.25, 0.0]], tf.float32),
-            ([1.0, 2.0], tf.float64),
-            ([[1, 2, 3]], tf.int32),
-            ([2**40, -5], tf.int64),
-            ([True, False], tf.bool),
-            ([b"abc", "h\u00e9".encode(), b"\xff\xfe"], tf.string),
-            ([1.5, 2.0], tf.float16),
-            ([7, 200], tf.uint8),
-        ],
-    )
-    def test_reads_what_make_tensor_proto_writes(self, value, dtype):
-        proto = tf.make_tensor_proto(value, dtype=dtype)
-        array = tensors.to_numpy(proto)
-        expected = tf.make_ndarray(proto)
-        assert array.shape == expected.shape
-        np.testing.assert_array_equal(array, expected)
-
-    def test_tensor_content_is_read(self):
-        values = np.arange(6, dtype=np.float32).reshape(2, 3)
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_content=values.tobytes())
-        proto.tensor_shape.dim.add(size=2)
-        proto.tensor_shape.dim.add(size=3)
-        np.testing.assert_array_equal(tensors.to_numpy(proto), values)
-
-    def test_tensor_content_with_wrong_size_is_invalid_argument(self):
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_content=b"\0" * 8)
-        proto.tensor_shape.dim.add(size=3)
-        with pytest.raises(status.ServingError) as caught:
-            tensors.to_numpy(proto)
-        assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
-
-    def test_single_value_fills_the_shape_like_tensorflow(self):
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_INT64, int64_val=[4])
-        proto.tensor_shape.dim.add(size=3)
-        np.testing.assert_array_equal(tensors.to_numpy(proto), [4, 4, 4])
-
-    def test_huge_shape_with_few_values_is_refused_not_allocated(self):
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[1.0])
-        proto.tensor_shape.dim.add(size=1 << 40)
-        with pytest.raises(status.ServingError) as caught:
-            tensors.to_numpy(proto)
-        assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
-
-    def test_too_many_values_and_unsupported_dtype_are_refused(self):
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[1, 2, 3])
-        proto.tensor_shape.dim.add(size=2)
-        with pytest.raises(status.ServingError, match="do not fit"):
-            tensors.to_numpy(proto)
-        with pytest.raises(status.ServingError, match="unsupported dtype"):
-            tensors.to_numpy(tensor_pb2.TensorProto(dtype=types_pb2.DT_RESOURCE))
-
-    @pytest.mark.parametrize(
-        "array",
-        [
-            np.array([[0.25, 0.75]], np.float32),
-            np.array([3, -1], np.int64),
-            np.array([1, 2], np.int32),
-            np.array([b"x", b"\xff"], object),
-            np.array([True], np.bool_),
-        ],
-    )
-    def test_outputs_use_typed_fields_and_round_trip(self, array):
-        proto = tensors.from_numpy(array)
-        assert not proto.tensor_content
-        np.testing.assert_array_equal(tf.make_ndarray(proto), array)
 
 
 class TestBatchingParameters:
@@ -101,13 +30,13 @@ class TestBatchingParameters:
         assert options == batching.BatchingOptions(64, 2000, 4, 2)
 
     def test_unsupported_field_is_refused_not_ignored(self):
-        with pytest.raises(status.ServingError, match="pad_variable_length_inputs"):
+        with pytest.raises(status.StatusError, match="pad_variable_length_inputs"):
             batching.parse_batching_parameters(
                 "max_batch_size { value: 8 }\npad_variable_length_inputs: true"
             )
 
     def test_garbage_is_refused(self):
-        with pytest.raises(status.ServingError):
+        with pytest.raises(status.StatusError):
             batching.parse_batching_parameters("max_batch_size { value: }")
 
 
@@ -138,24 +67,35 @@ class TestBatchScheduler:
         assert sum(calls) == 16
         assert len(calls) < 8
 
-    def test_full_queue_is_resource_exhausted(self):
-        release = threading.Event()
+    @staticmethod
+    def busy_scheduler(options):
+        """A scheduler whose runner holds a first, full batch until `release` is set.
+
+        Returns `(scheduler, release, the thread that submitted the batch)`.
+        """
+        started, release = threading.Event(), threading.Event()
 
         def runner(arrays):
+            started.set()
             release.wait(5)
             return {"y": (arrays["x"], types_pb2.DT_INT64)}
 
+        scheduler = batching.BatchScheduler(runner, options)
+        rows = {"x": np.arange(options.max_batch_size)}
+        busy = threading.Thread(target=scheduler.submit, args=(rows,))
+        busy.start()
+        assert started.wait(10)
+        return scheduler, release, busy
+
+    def test_full_queue_is_resource_exhausted(self):
         options = batching.BatchingOptions(
             max_batch_size=2, max_enqueued_batches=1, num_batch_threads=1
         )
-        scheduler = batching.BatchScheduler(runner, options)
-        busy = threading.Thread(target=scheduler.submit, args=({"x": np.array([1, 2])},))
-        busy.start()
-        time.sleep(0.2)  # the runner now holds the first task
+        scheduler, release, busy = self.busy_scheduler(options)
         queued = threading.Thread(target=scheduler.submit, args=({"x": np.array([3, 4])},))
         queued.start()
-        time.sleep(0.2)
-        with pytest.raises(status.ServingError) as caught:
+        wait_until(lambda: scheduler.queued_rows == 2, timeout=10)
+        with pytest.raises(status.StatusError) as caught:
             scheduler.submit({"x": np.array([5])})
         assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
         release.set()
@@ -196,26 +136,17 @@ class TestBatchScheduler:
             return {"y": (arrays["x"], types_pb2.DT_INT64)}
 
         scheduler = batching.BatchScheduler(runner, batching.BatchingOptions(num_batch_threads=1))
-        with pytest.raises(status.ServingError) as caught:
+        with pytest.raises(status.StatusError) as caught:
             scheduler.submit({"x": np.array([-1])})
         assert caught.value.code == grpc.StatusCode.INTERNAL and "boom" in caught.value.message
         assert list(scheduler.submit({"x": np.array([5])})["y"][0]) == [5]
 
     def test_queued_task_past_its_deadline_leaves_the_queue(self):
-        release = threading.Event()
-
-        def runner(arrays):
-            release.wait(5)
-            return {"y": (arrays["x"], types_pb2.DT_INT64)}
-
         options = batching.BatchingOptions(
             max_batch_size=1, max_enqueued_batches=2, num_batch_threads=1
         )
-        scheduler = batching.BatchScheduler(runner, options)
-        busy = threading.Thread(target=scheduler.submit, args=({"x": np.array([1])},))
-        busy.start()
-        time.sleep(0.2)
-        with pytest.raises(status.ServingError) as caught:
+        scheduler, release, busy = self.busy_scheduler(options)
+        with pytest.raises(status.StatusError) as caught:
             scheduler.submit({"x": np.array([2])}, deadline=time.monotonic() + 0.1)
         assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
         release.set()
@@ -227,9 +158,9 @@ class TestBatchScheduler:
         scheduler = batching.BatchScheduler(
             lambda arrays: {}, batching.BatchingOptions(max_batch_size=2)
         )
-        with pytest.raises(status.ServingError, match="larger than maximum input batch size"):
+        with pytest.raises(status.StatusError, match="larger than maximum input batch size"):
             scheduler.submit({"x": np.zeros(3)})
-        with pytest.raises(status.ServingError, match="equal 0th-dimension"):
+        with pytest.raises(status.StatusError, match="equal 0th-dimension"):
             scheduler.submit({"x": np.zeros(1), "z": np.zeros(2)})
         scheduler.close()
 
@@ -254,7 +185,7 @@ class TestModelConfig:
         assert model_config.aspired_versions(latest, found) == {4}
 
     def test_duplicate_names_and_bad_text_are_refused(self):
-        with pytest.raises(status.ServingError, match="multiple times"):
+        with pytest.raises(status.StatusError, match="multiple times"):
             model_config.model_config_list(
                 model_config.parse_model_server_config(
                     'model_config_list { config { name: "a" base_path: "/x" } config { name: "a" base_path: "/y" } }'
@@ -264,7 +195,7 @@ class TestModelConfig:
     def test_a_config_that_does_not_parse_gets_tensorflow_model_servers_words(self, tmp_path):
         path = tmp_path / "models.config"
         path.write_text('model_config_list {\n  config { nme: "a" }\n}\n')
-        with pytest.raises(status.ServingError) as caught:
+        with pytest.raises(status.StatusError) as caught:
             model_config.read_model_config_file(str(path))
         # protobuf's line, then tensorflow_model_server's (tensorflow_model_server_test.py).
         assert caught.value.message == (
@@ -421,7 +352,7 @@ class TestRequestLimits:
 
         run = self.counting_runner([])
         limits = request_limits.RequestLimits(max_request_memory_bytes=1000)
-        with pytest.raises(status.ServingError) as caught:
+        with pytest.raises(status.StatusError) as caught:
             request_limits.run_split(run, {"x": np.zeros(200, np.int64)}, 8, limits)
         assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "above the limit of 1000 bytes" in caught.value.message
@@ -430,10 +361,10 @@ class TestRequestLimits:
         def wide(arrays):
             return {"y": (np.zeros((len(arrays["x"]), 100)), types_pb2.DT_DOUBLE)}
 
-        with pytest.raises(status.ServingError, match="above the limit"):
+        with pytest.raises(status.StatusError, match="above the limit"):
             request_limits.run_split(wide, {"x": np.zeros(50, np.int8)}, 8, limits)
         ragged = {"x": np.zeros(20), "k": np.zeros(1)}
-        with pytest.raises(status.ServingError) as caught:
+        with pytest.raises(status.StatusError) as caught:
             request_limits.run_split(run, ragged, 8, request_limits.RequestLimits())
         assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "cannot be split" in caught.value.message
@@ -446,7 +377,7 @@ class TestRequestLimits:
         def summary(arrays):
             return {"total": (np.array(arrays["x"].sum()), types_pb2.DT_INT64)}
 
-        with pytest.raises(status.ServingError, match="not one row per input row"):
+        with pytest.raises(status.StatusError, match="not one row per input row"):
             request_limits.run_split(
                 summary, {"x": np.arange(9)}, 4, request_limits.RequestLimits()
             )
@@ -457,7 +388,7 @@ def test_version_labels_need_an_available_version_unless_allowed():
 
     config_list = model_config.single_model_config("m", "/nowhere")
     config_list.config[0].version_labels["stable"] = 1
-    with pytest.raises(status.ServingError) as caught:
+    with pytest.raises(status.StatusError) as caught:
         ModelManager(config_list)
     assert (caught.value.code, caught.value.message) == (
         grpc.StatusCode.FAILED_PRECONDITION,

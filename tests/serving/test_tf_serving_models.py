@@ -10,25 +10,22 @@ Messages pinned here are TensorFlow Serving's (predict_impl_test.cc,
 get_model_metadata_impl.cc, FunctionCallFrame).
 """
 
-import http.client
-import json
-
 import grpc
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow.core.framework import types_pb2
+from tensorflow.core.framework import tensor_pb2, types_pb2
 from tensorflow_serving.apis import (
     classification_pb2,
     get_model_metadata_pb2,
     inference_pb2,
-    predict_pb2,
     prediction_service_pb2_grpc,
     regression_pb2,
 )
 
-from serving.server import single_model_config, start_server
+from serving.server import single_model_config
 from tests.serving import half_plus_two
+from tests.serving.conftest import predict_request, rest_call, rpc_error
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -37,7 +34,7 @@ CODE = grpc.StatusCode
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, serve_module):
     root = tmp_path_factory.mktemp("tf_serving_models")
     half_plus_two.build_tf1(root / TWO, 123, b=2.0)
     half_plus_two.build_tf1(root / THREE, 1, b=3.0)
@@ -45,11 +42,7 @@ def server(tmp_path_factory):
     config_list = single_model_config(TWO, str(root / TWO))
     for name in (THREE, TWO_TF2):
         config_list.config.add(name=name, base_path=str(root / name))
-    running = start_server(
-        config_list=config_list, port=0, rest_api_port=0, file_system_poll_wait_seconds=0
-    )
-    yield running
-    running.stop(grace=1)
+    return serve_module(config_list=config_list, rest_api_port=0)
 
 
 @pytest.fixture(scope="module")
@@ -59,30 +52,12 @@ def stub(server):
 
 
 def predict_x(stub, model, values, shape, output_filter=("y",)):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = model
-    request.inputs["x"].dtype = types_pb2.DT_FLOAT
-    request.inputs["x"].float_val.extend(values)
+    # As TF Serving's test client sends it: typed float_val, not tensor_content.
+    x = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=values)
     for size in shape:
-        request.inputs["x"].tensor_shape.dim.add(size=size)
-    request.output_filter.extend(output_filter)
+        x.tensor_shape.dim.add(size=size)
+    request = predict_request(model, {"x": x}, output_filter=output_filter)
     return stub.Predict(request, timeout=10).outputs["y"]
-
-
-def rest(server, method, path, body=None):
-    connection = http.client.HTTPConnection("localhost", server.rest.port, timeout=30)
-    try:
-        connection.request(method, path, body=None if body is None else json.dumps(body))
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
-def rpc_error(call, request):
-    with pytest.raises(grpc.RpcError) as caught:
-        call(request, timeout=10)
-    return caught.value.code(), caught.value.details()
 
 
 @pytest.mark.parametrize(("model", "expected"), [(TWO, 3.0), (THREE, 4.0), (TWO_TF2, 3.0)])
@@ -108,15 +83,17 @@ def test_scalar_vector_and_matrix_inputs_run_as_sent(stub, model):
 
 @pytest.mark.parametrize("model", [TWO, TWO_TF2])
 def test_rest_instances_as_tf_serving(server, model):
-    assert rest(server, "POST", f"/v1/models/{model}:predict", {"instances": [2.0, 3.0, 4.0]}) == (
+    assert rest_call(
+        server, "POST", f"/v1/models/{model}:predict", {"instances": [2.0, 3.0, 4.0]}
+    ) == (
         200,
         {"predictions": [3.0, 3.5, 4.0]},
     )
-    assert rest(server, "POST", f"/v1/models/{model}:predict", {"inputs": 2.0}) == (
+    assert rest_call(server, "POST", f"/v1/models/{model}:predict", {"inputs": 2.0}) == (
         200,
         {"outputs": 3.0},
     )
-    assert rest(server, "POST", f"/v1/models/{model}:predict", {"instances": [[2.0]]}) == (
+    assert rest_call(server, "POST", f"/v1/models/{model}:predict", {"instances": [[2.0]]}) == (
         200,
         {"predictions": [[3.0]]},
     )
@@ -159,13 +136,13 @@ def test_classify_regress_and_multi_inference_on_parse_example_signatures(stub):
 
 
 def test_rest_classify_and_regress(server):
-    assert rest(
+    assert rest_call(
         server,
         "POST",
         f"/v1/models/{TWO}:classify",
         {"signature_name": half_plus_two.CLASSIFY_X_TO_Y, "examples": [{"x": 2.0}]},
     ) == (200, {"results": [[["", 3.0]]]})
-    assert rest(
+    assert rest_call(
         server,
         "POST",
         f"/v1/models/{THREE}:regress",
@@ -175,10 +152,7 @@ def test_rest_classify_and_regress(server):
 
 def test_wrong_dtype_has_tf_serving_wording(stub):
     # predict_impl_test.cc: HasSubstr("to be float but string is provided").
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = TWO
-    request.inputs["x"].CopyFrom(tf.make_tensor_proto(["any_value"]))
-    request.output_filter.append("y")
+    request = predict_request(TWO, {"x": ["any_value"]}, output_filter=["y"])
     assert rpc_error(stub.Predict, request) == (
         CODE.INVALID_ARGUMENT,
         "Expects arg[0] to be float but string is provided",
@@ -186,10 +160,7 @@ def test_wrong_dtype_has_tf_serving_wording(stub):
 
 
 def test_output_filter_is_checked_before_the_dtype(stub):
-    request = predict_pb2.PredictRequest()
-    request.model_spec.name = TWO
-    request.inputs["x"].CopyFrom(tf.make_tensor_proto(["any_value"]))
-    request.output_filter.append("z")
+    request = predict_request(TWO, {"x": ["any_value"]}, output_filter=["z"])
     assert rpc_error(stub.Predict, request) == (
         CODE.INVALID_ARGUMENT,
         "output tensor alias not found in signature: z Outputs expected to be in the set {y}.",

@@ -13,10 +13,8 @@ import grpc
 import pytest
 from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc
 
-from serving import requests
-from serving.client import ServingClient
-from serving.client_errors import ServingError
-from serving.server import ModelServer, flags, single_model_config, start_server, tls
+from serving.client import ServingClient, ServingError, tls_credentials
+from serving.server import ServerOptions, flags, single_model_config, tls
 from tests.serving import server_models
 from tfcharnlp.errors import ConfigError
 
@@ -122,54 +120,45 @@ def status_ok(target, credentials):
         return True
 
 
-def test_server_tls_accepts_clients_that_trust_the_ca(pki, model_base):
+def test_server_tls_accepts_clients_that_trust_the_ca(pki, model_base, serve):
     key, cert = pki["server"]
-    ssl_config = tls.make_ssl_config(key, cert)
-    with start_server(
-        model_name="m",
-        model_base_path=model_base,
-        file_system_poll_wait_seconds=0,
-        ssl_config=ssl_config,
-    ) as server:
-        trusted = requests.tls_credentials(root_certificates=pki["ca"])
-        assert status_ok(server.target, trusted) is True
-        # The library client, with the matching credentials, classifies.
-        with ServingClient(server.target, "m", credentials=trusted, retries=0) as client:
-            assert [p.label for p in client.classify(["abc"])] == ["short"]
-        # Plain text and a client trusting another CA are refused.
-        assert status_ok(server.target, None) == grpc.StatusCode.UNAVAILABLE
-        untrusted = requests.tls_credentials(
-            root_certificates=make_ca("x")[1].public_bytes(serialization.Encoding.PEM)
-        )
-        assert status_ok(server.target, untrusted) == grpc.StatusCode.UNAVAILABLE
+    server = serve(
+        model_name="m", model_base_path=model_base, ssl_config=tls.make_ssl_config(key, cert)
+    )
+    trusted = tls_credentials(root_certificates=pki["ca"])
+    assert status_ok(server.target, trusted) is True
+    # The library client, with the matching credentials, classifies.
+    with ServingClient(server.target, "m", credentials=trusted, retries=0) as client:
+        assert [p.label for p in client.classify(["abc"])] == ["short"]
+    # Plain text and a client trusting another CA are refused.
+    assert status_ok(server.target, None) == grpc.StatusCode.UNAVAILABLE
+    untrusted = tls_credentials(
+        root_certificates=make_ca("x")[1].public_bytes(serialization.Encoding.PEM)
+    )
+    assert status_ok(server.target, untrusted) == grpc.StatusCode.UNAVAILABLE
 
 
-def test_mutual_tls_refuses_clients_without_a_valid_certificate(pki, model_base):
+def test_mutual_tls_refuses_clients_without_a_valid_certificate(pki, model_base, serve):
     key, cert = pki["server"]
     ssl_config = tls.make_ssl_config(key, cert, custom_ca=pki["ca"], client_verify=True)
-    with start_server(
-        model_name="m",
-        model_base_path=model_base,
-        file_system_poll_wait_seconds=0,
-        ssl_config=ssl_config,
-    ) as server:
-        client_key, client_cert = pki["client"]
-        good = requests.tls_credentials(
-            root_certificates=pki["ca"], private_key=client_key, certificate_chain=client_cert
-        )
-        assert status_ok(server.target, good) is True
-        with ServingClient(server.target, "m", credentials=good, retries=0) as client:
-            assert client.status()
-        no_cert = requests.tls_credentials(root_certificates=pki["ca"])
-        assert status_ok(server.target, no_cert) == grpc.StatusCode.UNAVAILABLE
-        impostor_key, impostor_cert = pki["impostor"]
-        impostor = requests.tls_credentials(
-            root_certificates=pki["ca"], private_key=impostor_key, certificate_chain=impostor_cert
-        )
-        assert status_ok(server.target, impostor) == grpc.StatusCode.UNAVAILABLE
-        with ServingClient(server.target, "m", credentials=no_cert, retries=0) as client:
-            with pytest.raises(ServingError):
-                client.classify(["abc"], timeout=5)
+    server = serve(model_name="m", model_base_path=model_base, ssl_config=ssl_config)
+    client_key, client_cert = pki["client"]
+    good = tls_credentials(
+        root_certificates=pki["ca"], private_key=client_key, certificate_chain=client_cert
+    )
+    assert status_ok(server.target, good) is True
+    with ServingClient(server.target, "m", credentials=good, retries=0) as client:
+        assert client.status()
+    no_cert = tls_credentials(root_certificates=pki["ca"])
+    assert status_ok(server.target, no_cert) == grpc.StatusCode.UNAVAILABLE
+    impostor_key, impostor_cert = pki["impostor"]
+    impostor = tls_credentials(
+        root_certificates=pki["ca"], private_key=impostor_key, certificate_chain=impostor_cert
+    )
+    assert status_ok(server.target, impostor) == grpc.StatusCode.UNAVAILABLE
+    with ServingClient(server.target, "m", credentials=no_cert, retries=0) as client:
+        with pytest.raises(ServingError):
+            client.classify(["abc"], timeout=5)
 
 
 def _ssl_config_text(key, cert, ca=b"", verify=False):
@@ -184,7 +173,7 @@ def _ssl_config_text(key, cert, ca=b"", verify=False):
     return "\n".join(lines) + "\n"
 
 
-def test_ssl_config_file_flag_serves_mutual_tls(pki, model_base, tmp_path):
+def test_ssl_config_file_flag_serves_mutual_tls(pki, model_base, tmp_path, serve):
     key, cert = pki["server"]
     path = tmp_path / "ssl.config"
     path.write_text(_ssl_config_text(key, cert, pki["ca"], verify=True))
@@ -200,16 +189,13 @@ def test_ssl_config_file_flag_serves_mutual_tls(pki, model_base, tmp_path):
             ]
         )
     )
-    server = ModelServer.from_flags(args).start()
-    try:
-        client_key, client_cert = pki["client"]
-        good = requests.tls_credentials(
-            root_certificates=pki["ca"], private_key=client_key, certificate_chain=client_cert
-        )
-        assert status_ok(server.target, good) is True
-        assert status_ok(server.target, None) == grpc.StatusCode.UNAVAILABLE
-    finally:
-        server.stop(grace=1)
+    server = serve(options=ServerOptions.from_flags(args))
+    client_key, client_cert = pki["client"]
+    good = tls_credentials(
+        root_certificates=pki["ca"], private_key=client_key, certificate_chain=client_cert
+    )
+    assert status_ok(server.target, good) is True
+    assert status_ok(server.target, None) == grpc.StatusCode.UNAVAILABLE
 
 
 def test_bad_ssl_configs_are_refused_naming_the_flag(pki, tmp_path):
@@ -228,23 +214,19 @@ def test_bad_ssl_configs_are_refused_naming_the_flag(pki, tmp_path):
         assert caught.value.field == "--ssl_config_file"
 
 
-def test_unix_socket_next_to_mutual_tls_is_refused(pki, model_base, tmp_path):
+def test_unix_socket_next_to_mutual_tls_is_refused(pki, model_base, tmp_path, serve):
     # The socket has no TLS: it would let any local process in without a client certificate.
     key, cert = pki["server"]
     mutual = tls.make_ssl_config(key, cert, custom_ca=pki["ca"], client_verify=True)
     config_list = single_model_config("m", str(model_base))
     with pytest.raises(ConfigError) as caught:
-        ModelServer(config_list, port=0, grpc_socket_path=str(tmp_path / "s"), ssl_config=mutual)
+        ServerOptions(
+            config_list=config_list, grpc_socket_path=str(tmp_path / "s"), ssl_config=mutual
+        )
     assert caught.value.field == "--grpc_socket_path"
     assert "bypass the mutual TLS" in str(caught.value)
     # Server-only TLS authenticates no client on either way in: the socket is allowed.
     server_only = tls.make_ssl_config(key, cert)
     socket_path = tmp_path / "server-only.sock"
-    with start_server(
-        config_list=config_list,
-        port=0,
-        grpc_socket_path=str(socket_path),
-        ssl_config=server_only,
-        file_system_poll_wait_seconds=0,
-    ):
-        assert status_ok(f"unix:{socket_path}", None) is True
+    serve(config_list=config_list, grpc_socket_path=str(socket_path), ssl_config=server_only)
+    assert status_ok(f"unix:{socket_path}", None) is True

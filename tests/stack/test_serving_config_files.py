@@ -3,6 +3,7 @@
 import pytest
 from google.protobuf import text_format
 
+from serving.server import batching, config_protos, model_config
 from tests.conftest import REPO_ROOT
 from tests.stack.tf_serving_config_protos import BatchingParameters, MonitoringConfig
 from tfcharnlp import constants
@@ -75,9 +76,6 @@ def test_the_config_messages_reject_unknown_fields():
 
 
 def test_embedded_server_reads_the_same_batching_file():
-    batching = pytest.importorskip("serving.server.batching")
-    if not hasattr(batching, "parse_batching_parameters"):
-        pytest.skip("serving.server.batching has no parse_batching_parameters yet")
     options = batching.parse_batching_parameters(_read(constants.BATCHING_CONFIG_FILE))
     expected = text_format.Parse(_read(constants.BATCHING_CONFIG_FILE), BatchingParameters())
     assert options.max_batch_size == expected.max_batch_size.value
@@ -101,16 +99,12 @@ def test_pusher_publishes_the_exporters_staged_model_into_a_served_folder(compos
 
 
 def test_embedded_server_reads_the_same_monitoring_file():
-    config_protos = pytest.importorskip("serving.server.config_protos")
-    if not hasattr(config_protos, "read_monitoring_config"):
-        pytest.skip("serving.server.config_protos has no read_monitoring_config yet")
     config = config_protos.read_monitoring_config(str(REPO_ROOT / constants.MONITORING_CONFIG_FILE))
     assert config.prometheus_config.enable
     assert config.prometheus_config.path == constants.PROMETHEUS_PATH
 
 
 def test_embedded_server_reads_the_same_models_config():
-    model_config = pytest.importorskip("serving.server.model_config")
     config_list = model_config.read_model_config_file(str(REPO_ROOT / constants.MODEL_CONFIG_FILE))
     assert [config.name for config in config_list.config] == [
         config.name for config in _model_server_config().model_config_list.config

@@ -61,7 +61,7 @@ class TestSchedules(TestCase):
         self.assertAllClose(values(make_schedule(config, 10), [0, 10, 20]), [0.01, 0.02, 0.01])
         config = resolved({**base, "schedule": "cosine", "min_learning_rate": 0.001})
         self.assertAllClose(values(make_schedule(config, 10), [0, 20, 40]), [0.01, 0.0055, 0.001])
-        assert make_schedule(resolved(base), 10) == 0.01
+        assert make_schedule(resolved({**base, "schedule": "none"}), 10) == 0.01
 
     def test_optimizers_from_config(self):
         config = TrainConfig.from_dict(

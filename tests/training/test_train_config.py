@@ -23,8 +23,8 @@ class TestTrainConfig(TestCase):
         # Recipe fields the file leaves out stay unset; the family's recipe fills them.
         assert config.batch_size is None and config.max_length is None
         resolved = config.resolve()
-        assert resolved.batch_size == 128
-        assert resolved.max_length == 1014
+        assert resolved.batch_size == families.get_family("lstm").recipe()["batch_size"] == 32
+        assert resolved.max_length == "auto"  # measured on the training texts
         assert resolved.epochs == 4  # the file's value wins over the recipe's
 
     def test_yaml_file(self, tmp_path):
@@ -206,4 +206,5 @@ class TestRecipes(TestCase):
             "batch_size": 128,
             "epochs": 10,
             "patience": 3,
+            "monitor": "val_loss",
         }

@@ -1,6 +1,7 @@
 import json
 
 import keras_tuner
+import pytest
 
 from tests.test_case import TestCase
 from tfcharnlp.constants import SAVED_MODEL_FILE, TRAINING_CONFIG_ASSET
@@ -12,6 +13,7 @@ from tuning import handoff, search_space
 TEXT = "to be, or not to be, that is the question:\nwhether 'tis nobler in the mind to suffer\n" * 8
 
 
+@pytest.mark.integration
 class TestHandoff(TestCase):
     def test_the_best_values_retrain_through_train_and_export(self, tmp_path):
         path = tmp_path / "play.txt"

@@ -21,7 +21,7 @@ DATA = {"path": "train.csv"}
 
 # The untuned defaults of every family: changing one is a visible decision.
 DEFAULT_VALUES = {
-    "char_cnn": {"filters": 256, "dense_units": 1024, "dropout": 0.5, "learning_rate": 1e-3},
+    "char_cnn": {"filters": 256, "dense_units": 256, "dropout": 0.5, "learning_rate": 1e-3},
     "multi_width_cnn": {
         "kernel_sizes": "3,4,5",
         "embedding_dim": 16,
@@ -35,7 +35,7 @@ DEFAULT_VALUES = {
         "num_layers": 1,
         "bidirectional": False,
         "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "learning_rate": 2e-3,
     },
     "cnn_lstm": {
         "variant": "sequential",
@@ -45,7 +45,7 @@ DEFAULT_VALUES = {
         "hidden_units": 128,
         "bidirectional": False,
         "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "learning_rate": 2e-3,
     },
     "ngram_bag": {
         "embedding_dim": 16,
@@ -58,8 +58,8 @@ DEFAULT_VALUES = {
         "hidden_units": 256,
         "num_layers": 2,
         "cell": "gru",
-        "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "dropout": 0.1,
+        "learning_rate": 2e-3,
     },
 }
 
@@ -109,7 +109,8 @@ class TestHypermodels(TestCase):
         model = hypermodel.build(hp)
         ids = np.random.randint(0, 30, size=(2, 24)).astype("int32")
         assert tuple(model(ids).shape) == (2, 3)
-        assert model.optimizer.learning_rate.numpy() == pytest.approx(1e-3)
+        recipe_rate = families.get_family(family).recipe()["learning_rate"]
+        assert model.optimizer.learning_rate.numpy() == pytest.approx(recipe_rate)
         assert {m.name for m in model.metrics} >= {"loss", "compile_metrics"}
         # `train()` builds from the trial's config through the same function.
         trained = build_model(hypermodel.trial_config(hp), inputs())
@@ -145,7 +146,11 @@ class TestHypermodels(TestCase):
         ids = np.random.randint(0, 30, size=(2, 128)).astype("int32")
         assert tuple(model(ids).shape) == (2, 2)
         assert model.backbone.get_config()["filters"] == 64
-        assert hypermodel.trial_config(hp).model_options == {"filters": 64, "dense_units": 256}
+        assert hypermodel.trial_config(hp).model_options == {
+            **families.get_family("char_cnn").recipe()["model_options"],
+            "filters": 64,
+            "dense_units": 256,
+        }
 
     def test_ngram_bag_trials_share_the_runs_ids(self):
         # The n-gram settings are the tokenizer's: fixed, not searched (every trial fits

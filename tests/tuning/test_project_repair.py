@@ -1,6 +1,8 @@
 import json
 import os
 
+import pytest
+
 from tests.test_case import TestCase
 from tests.tuning.stand_in import tiny_data, tiny_hypermodel
 from tuning import project_repair, results, tuner_factory
@@ -28,6 +30,7 @@ def _run(tmp_path, max_trials, ran):
 
 
 class TestResume(TestCase):
+    @pytest.mark.integration
     def test_resume_after_truncated_trial_file(self, tmp_path):
         first = []
         _run(tmp_path, 3, first)
@@ -55,6 +58,7 @@ class TestResume(TestCase):
             "4": "COMPLETED",
         }
 
+    @pytest.mark.integration
     def test_resume_after_killed_trial_reruns_only_it(self, tmp_path):
         ran = []
         _run(tmp_path, 2, ran)
@@ -72,6 +76,7 @@ class TestResume(TestCase):
         _run(tmp_path, 2, again)
         assert again == ["1"]
 
+    @pytest.mark.integration
     def test_truncated_oracle_restored_from_backup(self, tmp_path):
         ran = []
         _run(tmp_path, 2, ran)

@@ -59,6 +59,7 @@ class TestTrialPrecision(TestCase):
         keras.backend.clear_session()
         assert keras.mixed_precision.global_policy().name == "float32"
 
+    @pytest.mark.integration
     def test_every_trial_builds_in_mixed_precision(self, tmp_path, tensor_cores):
         config = TrainConfig.from_dict(
             {"data": {"path": "x.csv"}, "family": "multi_width_cnn", "max_length": 16}

@@ -44,6 +44,7 @@ def _tune(shared_data, directory, *extra):
 
 
 class TestTuneCommand(TestCase):
+    @pytest.mark.integration
     def test_tune_resume_and_export(self, shared_data, tmp_path, capsys):
         assert _tune(shared_data, tmp_path, "--max-trials", "2") == 0
         out = capsys.readouterr().out
@@ -106,6 +107,7 @@ class TestTuneCommand(TestCase):
         assert config["model_options"]["filters"] == best["values"]["filters"]
         assert (version / "assets" / "labels.txt").read_text().split() == ["ham", "spam"]
 
+    @pytest.mark.integration
     def test_word_tokenizer_and_an_accented_alphabet_are_tunable(self, tmp_path, capsys):
         # Train's preprocessing flags apply to tune too: words, and extra characters.
         path = tmp_path / "mots.csv"
@@ -134,6 +136,7 @@ class TestTuneCommand(TestCase):
         vocabulary = tmp_path / "models" / "lstm" / "1" / "assets" / TOKEN_VOCABULARY_ASSET
         assert "é" in vocabulary.read_text(encoding="utf-8").splitlines()
 
+    @pytest.mark.integration
     def test_generator_is_tuned_on_validation_loss(self, shared_data, tmp_path, capsys):
         code = cli.main(
             [

@@ -2,6 +2,7 @@ import csv
 import glob
 import json
 import os
+import types
 
 import keras_tuner
 import pytest
@@ -10,6 +11,7 @@ from tests.test_case import TestCase
 from tests.tuning.stand_in import TinyHyperModel, tiny_data, tiny_hypermodel
 from tfcharnlp.constants import BEST_HYPERPARAMETERS_FILE
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.training import time_budget
 from tuning import results, search_space, tuner_factory
 
 
@@ -26,6 +28,7 @@ def _hparams_tags(log_dir):
 
 
 class TestTunerFactory(TestCase):
+    @pytest.mark.integration
     def test_random_search_writes_results(self, tmp_path):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
@@ -73,6 +76,7 @@ class TestTunerFactory(TestCase):
         assert table.splitlines()[0].split()[:3] == ["trial", "status", "val_accuracy"]
         assert len(table.splitlines()) == 2 + 3
 
+    @pytest.mark.integration
     def test_hyperband_promotes_trials_and_survives_a_lost_checkpoint(self, tmp_path):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
@@ -153,6 +157,7 @@ class TestTunerFactory(TestCase):
 
 
 class TestTrialLog(TestCase):
+    @pytest.mark.integration
     def test_one_plain_line_per_trial_and_epoch_numbered_as_the_table(self, tmp_path, capsys):
         tuner = tuner_factory.build_tuner(
             tiny_hypermodel(),
@@ -184,6 +189,74 @@ class TestTrialLog(TestCase):
         assert [r.trial_id for r in records] == ["0", "1"]
         table = results.summary_table(records, "val_accuracy", "max", ["embedding_dim"])
         assert sorted(row.split()[0] for row in table.splitlines()[2:]) == ["0", "1"]
+
+
+class TestTimeLimits(TestCase):
+    def test_a_trial_limit_stops_each_trial_after_a_batch_and_it_is_still_scored(
+        self, tmp_path, capsys
+    ):
+        tuner = tuner_factory.build_tuner(
+            tiny_hypermodel(),
+            "random",
+            directory=tmp_path,
+            project_name="p",
+            max_trials=2,
+            max_epochs=3,
+            max_trial_time=1e-6,
+        )
+        data = tiny_data(rows=64)  # 2 batches an epoch
+        capsys.readouterr()
+        tuner_factory.search(tuner, data, data, epochs=3, patience=0)
+        lines = capsys.readouterr().out.splitlines()
+        ends = [line for line in lines if line.startswith(("trial 0: val", "trial 1: val"))]
+        assert len(ends) == 2 and not tuner.stopped_by_time
+        for line in ends:
+            assert line.endswith(
+                "(stopped by the trial time limit in epoch 1; scored on its best epoch)"
+            )
+        assert sum(" epoch 1/3:" in line for line in lines) == 2  # no trial reached epoch 2
+        records = results.trial_records(tuner.oracle)
+        assert [r.status for r in records] == ["COMPLETED", "COMPLETED"]
+
+    def test_the_search_budget_starts_no_trial_once_spent(self, tmp_path, monkeypatch, capsys):
+        # A fake clock: building a model "takes" 600 s, so with max_time 1000 trial 0 runs
+        # whole, trial 1 starts with 400 s left, is built past the search's end and is cut
+        # after its first batch, and trial 2 never starts.
+        now = [0.0]
+        fake_time = types.SimpleNamespace(monotonic=lambda: now[0])
+        monkeypatch.setattr(tuner_factory, "time", fake_time)
+        monkeypatch.setattr(time_budget, "time", fake_time)
+
+        class SlowToBuild(TinyHyperModel):
+            def build(self, hp):
+                now[0] += 600.0
+                return super().build(hp)
+
+        tuner = tuner_factory.build_tuner(
+            SlowToBuild(vocabulary_size=20, max_length=16, num_classes=2),
+            "random",
+            directory=tmp_path,
+            project_name="p",
+            max_trials=5,
+            max_epochs=2,
+            max_time=1000.0,
+        )
+        data = tiny_data(rows=64)
+        capsys.readouterr()
+        tuner_factory.search(tuner, data, data, epochs=2, patience=0)
+        out = capsys.readouterr().out
+        assert tuner.stopped_by_time
+        records = results.trial_records(tuner.oracle)
+        assert [r.trial_id for r in records] == ["0", "1"]
+        assert "trial 0 epoch 2/2" in out and "trial 1 epoch 2/2" not in out
+        assert "stopped by the search time limit in epoch 1" in out
+
+    def test_limits_must_be_positive(self, tmp_path):
+        for name in ("max_time", "max_trial_time"):
+            with pytest.raises(ConfigError, match=name):
+                tuner_factory.build_tuner(
+                    tiny_hypermodel(), "random", directory=tmp_path, project_name="p", **{name: 0}
+                )
 
 
 class TestDevices(TestCase):

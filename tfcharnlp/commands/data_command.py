@@ -7,6 +7,7 @@ import shlex
 from tfcharnlp.alphabets import ALPHABETS, ZHANG_ALPHABET, describe_alphabets
 from tfcharnlp.char_modes import CHAR_MODES
 from tfcharnlp.data.arguments import add_data_arguments
+from tfcharnlp.data.text_statistics import AUTO_LENGTH, SUGGESTED_PERCENTILE, parse_max_length
 from tfcharnlp.models import families
 from tfcharnlp.training.train_config import NORMALIZE_STEPS, TrainConfig
 
@@ -61,9 +62,13 @@ def register(subparsers):
     )
     model.add_argument(
         "--max-length",
-        type=int,
+        type=parse_max_length,
         default=_train_default("max_length"),
-        help="characters (or words) per text (default: %(default)s)",
+        help=(
+            "characters (or words) per text, or 'auto' (the training texts' "
+            f"{SUGGESTED_PERCENTILE}th percentile within the default family's bounds; "
+            "default: %(default)s)"
+        ),
     )
     model.add_argument(
         "--alphabet",
@@ -98,16 +103,23 @@ def _share(count, total):
 
 
 def _lengths_report(texts, max_length):
-    from tfcharnlp.data.text_statistics import SUGGESTED_PERCENTILE, LengthStatistics
+    from tfcharnlp.data.text_statistics import LengthStatistics
 
     characters = LengthStatistics.of(texts, "characters")
     words = LengthStatistics.of(texts, "words")
     total = len(texts)
+    lines = []
+    if max_length == AUTO_LENGTH:
+        # What `train --max-length auto` picks for the default family's characters.
+        family = families.get_family(_train_default("family"))
+        max_length = characters.suggested_max_length(family.min_length, family.auto_length_cap)
+        lines = [f"  --max-length auto: {max_length} characters for {family.name}"]
     over_characters, over_words = characters.over(max_length), words.over(max_length)
     return [
         f"text length ({total:,} texts; percentiles):",
         f"  {characters.describe()}",
         f"  {words.describe()}",
+        *lines,
         f"  over --max-length {max_length}: {over_characters:,} texts "
         f"({_share(over_characters, total)}) in characters, truncated by a character model; "
         f"{over_words:,} ({_share(over_words, total)}) in words, for --tokenizer word",

@@ -12,7 +12,12 @@ def register(subparsers):
         description=(
             "Evaluates a classifier (a model folder written by `train`, or an exported "
             "SavedModel version) on the data the flags describe (--preset/--path ...). "
-            "Without data flags, a trained folder is evaluated on its own validation split. "
+            "Without data flags, a trained folder is evaluated on its held-out data (its test, "
+            "dev or validation split, as train_config.json records). Prints what was read "
+            "(rows read, kept, skipped and why, as `train` logs it) and the rows whose label "
+            "the model does not know; rows left out are a warning in the report, every one of "
+            "them listed with -v. Exits with 2 when fewer than half of the rows read can be "
+            "scored (--strict: at the first such row). "
             "Writes report.txt/.json/.md and confusion_matrix.png into --output."
         ),
     )
@@ -32,7 +37,7 @@ _DATA_OPTIONS = ("split", "data_format", "text_columns", "label_column", "max_ro
 def run(args):
     from tfcharnlp.data.arguments import data_config_from_args
     from tfcharnlp.errors import ConfigError
-    from tfcharnlp.training.evaluate import evaluate_folder
+    from tfcharnlp.training.evaluate import evaluate_rows, held_out_rows
     from tfcharnlp.training.model_folder import (
         EVALUATION_DIR,
         load_classifier,
@@ -43,8 +48,8 @@ def run(args):
     classifier = load_classifier(path)
     data = None
     if args.preset or args.path:
-        # Every row is evaluated; the model's label vocabulary fixes the class ids and rows
-        # with labels it does not know are skipped and counted by the reader.
+        # Every row is evaluated; the model's label vocabulary fixes the class ids, and rows
+        # with labels it does not know are counted and listed, not scored.
         data = data_config_from_args(args)
     else:
         given = [flag for flag in _DATA_OPTIONS if getattr(args, flag, None) is not None]
@@ -54,7 +59,9 @@ def run(args):
             )
     output = pathlib.Path(args.output) if args.output else pathlib.Path(path) / EVALUATION_DIR
     split = f"{data.path}" if data is not None else None
-    report = evaluate_folder(classifier, path, data, split, output, batch_size=args.batch_size)
+    rows, split = held_out_rows(classifier, path, data, split)
+    print(rows.summary(verbose=getattr(args, "verbose", False)), flush=True)
+    report = evaluate_rows(classifier, rows, split, output, batch_size=args.batch_size)
     print(report.to_text(), end="")
     print(f"report: {output}")
     return 0

@@ -15,6 +15,15 @@ from collections import Counter
 PERCENTILES = (50, 90, 95, 99)
 # The share of texts a suggested max_length keeps whole.
 SUGGESTED_PERCENTILE = 95
+# The `max_length` value that asks for the suggested length of the training texts.
+AUTO_LENGTH = "auto"
+
+
+def parse_max_length(value):
+    """A `--max-length` flag: a count, or `AUTO_LENGTH`."""
+    return value if value == AUTO_LENGTH else int(value)
+
+
 # Normalization steps that change which characters a text holds; the others
 # (remove_urls, strip_html, ...) only delete spans and are not applied here.
 _CHARACTER_STEPS = {
@@ -63,8 +72,10 @@ class LengthStatistics:
         """How many texts are longer than `max_length` (and so get truncated)."""
         return sum(1 for length in self.lengths if length > max_length)
 
-    def suggested_max_length(self):
-        return round_up_length(percentile(self.lengths, SUGGESTED_PERCENTILE))
+    def suggested_max_length(self, low=1, high=None):
+        """The `SUGGESTED_PERCENTILE`th percentile rounded up, kept within [low, high]."""
+        length = max(low, round_up_length(percentile(self.lengths, SUGGESTED_PERCENTILE)))
+        return length if high is None else min(high, length)
 
     def describe(self):
         points = ", ".join(f"{p}% {v:,}" for p, v in self.percentiles().items())

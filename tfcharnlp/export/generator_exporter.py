@@ -21,9 +21,6 @@ from tfcharnlp.export.export_assets import attach_assets, find_vocabulary, write
 from tfcharnlp.export.signature_inputs import checked_shape, checked_vector
 from tfcharnlp.export.warmup_requests import predict_log, write_warmup_requests
 
-# Added to the logits of ids that must never be sampled (padding, unknown,
-# top-k cut); finite so that a row masked everywhere still gives no NaN.
-MASK_VALUE = -1e9
 DEFAULT_WARMUP_PROMPTS = ("First Citizen:\nBefore we proceed", "ROMEO:")
 
 
@@ -71,18 +68,18 @@ class GeneratorExporter:
     to its own length (positions past it are padding, which the
     preprocessor's `detokenize` drops).
 
-    The loop is the model's own `generate_ids` when it has one (a
-    `CharGRUCausalLM`), so the SavedModel writes what `model.generate`
-    writes for the same seed; otherwise an equivalent loop over
-    `next_token_logits` built here, with the same samplers.
+    The loop is the model's own `generate_ids`, so the SavedModel writes
+    what `model.generate` writes for the same seed.
 
     Assets: `vocabulary.txt` (id -> character, for `next_char_logits`
     clients) and `training_config.json`; no `labels.txt` (there are no classes).
 
     Args:
-        model: a causal LM with `next_token_logits(ids, states) -> (logits,
+        model: a causal LM with `generate_ids(prompt_ids, length,
+            temperature, top_k, seed)` (the in-graph loop), and for the
+            single-step signature `next_token_logits(ids, states) -> (logits,
             states)`, `initial_states(batch_size)`, `flatten_states(states)`,
-            `unflatten_states(flat)` (a `CharGRUCausalLM`).
+            `unflatten_states(flat)`: a `CharGRUCausalLM`.
         preprocessor: strings -> ids (dense, 0-padded at the end, or ragged);
             defaults to `model.preprocessor`. Its `detokenize(ids)` turns
             generated ids back into text.
@@ -112,10 +109,17 @@ class GeneratorExporter:
         warmup_prompts=DEFAULT_WARMUP_PROMPTS,
         model_name="model",
     ):
-        for method in ("next_token_logits", "initial_states", "flatten_states", "unflatten_states"):
+        for method in (
+            "generate_ids",
+            "next_token_logits",
+            "initial_states",
+            "flatten_states",
+            "unflatten_states",
+        ):
             if not callable(getattr(model, method, None)):
                 raise ExportError(
-                    f"the language model has no {method}(): cannot build the generation loop"
+                    f"the language model has no {method}(): cannot export its generation "
+                    "signatures (a CharGRUCausalLM has them all)"
                 )
         self.model = model
         self.preprocessor = (
@@ -160,35 +164,11 @@ class GeneratorExporter:
         logits, states = self.model.next_token_logits(ids, self.model.unflatten_states(flat_states))
         return tf.cast(logits, tf.float32), tf.cast(self.model.flatten_states(states), tf.float32)
 
-    def _prompt_ids(self, prompt):
-        """Prompt strings -> (ids [batch, T] padded with 0, lengths [batch])."""
-        import tensorflow as tf
-
-        ids = self.preprocessor(prompt)
-        if isinstance(ids, tf.RaggedTensor):
-            lengths = tf.cast(ids.row_lengths(), tf.int32)
-            ids = ids.to_tensor(default_value=PADDING_ID)
-        else:
-            # The tokenizer pads at the end, and a real character is never id 0.
-            lengths = tf.reduce_sum(tf.cast(ids != PADDING_ID, tf.int32), axis=1)
-        return tf.cast(ids, tf.int32), lengths
-
-    def _sample(self, logits, temperature, top_k, seed, draw):
-        """Row r's `draw`-th character, seeded `(seed[r], draw)` (as `generate_ids`)."""
-        import tensorflow as tf
-
-        from tfcharnlp.models.samplers import sample_next
-
-        never = tf.one_hot([PADDING_ID, UNKNOWN_ID], self.vocabulary_size, on_value=MASK_VALUE)
-        logits = logits + tf.reduce_sum(never, axis=0)
-        seeds = tf.stack([seed, tf.fill(tf.shape(seed), tf.cast(draw, tf.int64))], axis=1)
-        return sample_next(logits, seeds, temperature, top_k)
-
     def _checked_controls(self, prompt, length, temperature, top_k, seed):
-        """The controls as `[batch]` vectors, after checking their ranks, sizes and ranges.
+        """The controls once their ranks, sizes and ranges are checked (in-graph).
 
         Each control is a vector with one value per prompt, or a vector of
-        one value, used for every prompt.
+        one value used for every prompt (`generate_ids` broadcasts it).
         """
         import tensorflow as tf
 
@@ -211,10 +191,9 @@ class GeneratorExporter:
                     batch,
                 ],
             )
-            with tf.control_dependencies([fits]):
-                checked.append(tf.broadcast_to(control, tf.reshape(batch, [1])))
-        length, temperature = checked[0], checked[1]
+            checked.append(fits)
         checks = [
+            *checked,
             tf.debugging.assert_non_negative(length, message=f"{GENERATOR_LENGTH} must be >= 0"),
             tf.debugging.assert_less_equal(
                 length,
@@ -226,7 +205,7 @@ class GeneratorExporter:
             ),
         ]
         with tf.control_dependencies(checks):
-            return [tf.identity(control) for control in checked]
+            return [tf.identity(control) for control in (length, temperature, top_k, seed)]
 
     def _generate(self, prompt, length, temperature, top_k, seed):
         import tensorflow as tf
@@ -235,78 +214,23 @@ class GeneratorExporter:
         length, temperature, top_k, seed = self._checked_controls(
             prompt, length, temperature, top_k, seed
         )
-        ids, lengths = self._prompt_ids(prompt)
+        ids = self.preprocessor(prompt)
+        if isinstance(ids, tf.RaggedTensor):
+            ids = ids.to_tensor(default_value=PADDING_ID)
+        ids = tf.cast(ids, tf.int32)
         batch = tf.shape(ids)[0]
         max_length = tf.reduce_max(tf.concat([length, [0]], axis=0))
 
         def continuation():
-            if callable(getattr(self.model, "generate_ids", None)):
-                # The model's own loop and samplers: the SavedModel writes
-                # exactly what `model.generate` writes for the same seed.
-                generated = self.model.generate_ids(ids, length, temperature, top_k, seed)
-            else:
-                generated = self._generate_ids(ids, lengths, length, temperature, top_k, seed)
+            # The model's own loop and samplers: the SavedModel writes exactly
+            # what `model.generate` writes for the same seed.
+            generated = self.model.generate_ids(ids, length, temperature, top_k, seed)
             return tf.reshape(self.preprocessor.detokenize(generated), [batch])
 
         # Nothing to run for an empty batch or all lengths 0 (and detokenize
         # reshapes to [-1, length], which has no answer for length 0).
         text = tf.cond((max_length > 0) & (batch > 0), continuation, lambda: tf.fill([batch], ""))
         return {GENERATOR_OUTPUT: tf.strings.join([prompt, text])}
-
-    def _generate_ids(self, ids, lengths, length, temperature, top_k, seed):
-        """The loop for a model with only the step interface: ids [batch, max(length)].
-
-        Same conventions as `CharGRUCausalLM.generate_ids`: an empty prompt
-        starts by feeding the padding id; a row's `k`-th character is drawn
-        with the stateless seed `(its seed, k)`; row `r` keeps `length[r]`
-        ids, then padding.
-        """
-        import tensorflow as tf
-
-        batch = tf.shape(ids)[0]
-        max_length = tf.reduce_max(tf.concat([length, [0]], axis=0))
-        ids = tf.concat([ids, tf.zeros([batch, 1], tf.int32)], axis=1)
-        lengths = tf.maximum(lengths, 1)
-        flat = tf.cast(self.model.flatten_states(self.model.initial_states(batch)), tf.float32)
-        logits = tf.zeros([batch, self.vocabulary_size])
-
-        # Read the prompts: each row's state and logits advance only while the
-        # position is inside that row's prompt, so a batch of prompts of
-        # different lengths ends with each row's own last-character logits.
-        def read(position, flat, logits):
-            step_logits, step_flat = self._step(ids[:, position], flat)
-            inside = (position < lengths)[:, tf.newaxis]
-            return (
-                position + 1,
-                tf.where(inside, step_flat, flat),
-                tf.where(inside, step_logits, logits),
-            )
-
-        _, flat, logits = tf.while_loop(
-            lambda position, *_: position < tf.reduce_max(lengths),
-            read,
-            (tf.constant(0), flat, logits),
-        )
-
-        # Generate: sample, append, feed the sample back as the next input.
-        def write(step, flat, logits, generated):
-            next_ids = self._sample(logits, temperature, top_k, seed, step)
-            logits, flat = self._step(next_ids, flat)
-            return step + 1, flat, logits, tf.concat([generated, next_ids[:, tf.newaxis]], axis=1)
-
-        _, _, _, generated = tf.while_loop(
-            lambda step, *_: step < max_length,
-            write,
-            (tf.constant(0), flat, logits, tf.zeros([batch, 0], tf.int32)),
-            shape_invariants=(
-                tf.TensorShape([]),
-                tf.TensorShape([None, self.state_size]),
-                tf.TensorShape([None, self.vocabulary_size]),
-                tf.TensorShape([None, None]),
-            ),
-        )
-        offsets = tf.range(max_length)[tf.newaxis, :]
-        return tf.where(offsets < length[:, tf.newaxis], generated, PADDING_ID)
 
     def build_archive(self, asset_paths):
         import keras

@@ -9,6 +9,7 @@ import tensorflow as tf
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.samplers import per_row, sample_next
 from tfcharnlp.models.task import Task
+from tfcharnlp.per_prompt import per_prompt
 
 # Compiled generation functions, kept outside the model so that saving the
 # model (Keras or SavedModel) does not trace them as part of its object graph.
@@ -136,8 +137,10 @@ class CharGRUCausalLM(Task):
         # least one step, so the TensorArray below is never empty.
         padded_length = tf.maximum(max_length, 1)
         steps = tf.reduce_max(tf.concat([prompt_lengths, [1]], axis=0)) + padded_length - 1
+        # One column more than the steps read: a batch of empty ragged prompts
+        # has ids of width 0, while its prompt length counts as 1.
         known = tf.concat(
-            [prompt_ids, tf.zeros(tf.stack([batch_size, padded_length]), tf.int32)], axis=1
+            [prompt_ids, tf.zeros(tf.stack([batch_size, padded_length + 1]), tf.int32)], axis=1
         )
 
         def choose(logits, step):
@@ -231,12 +234,12 @@ class CharGRUCausalLM(Task):
                 "prompt", f"expected ids [batch, length], received shape {prompt_ids.shape}"
             )
         batch_size = int(prompt_ids.shape[0])
-        length = _control_values("length", length, batch_size, np.int32)
+        length = per_prompt("length", length, batch_size, np.int32)
         if (length < 1).any():
             raise ConfigError("length", f"expected positive integers, received {length.tolist()}")
-        temperature = _control_values("temperature", temperature, batch_size, np.float32)
-        top_k = _control_values("top_k", top_k, batch_size, np.int32)
-        seed = _control_values("seed", seed, batch_size, np.int64)
+        temperature = per_prompt("temperature", temperature, batch_size, np.float32)
+        top_k = per_prompt("top_k", top_k, batch_size, np.int32)
+        seed = per_prompt("seed", seed, batch_size, np.int64)
         if sampler is None:
             ids = self.generate_function()(prompt_ids, length, temperature, top_k, seed)
         else:
@@ -259,15 +262,3 @@ class CharGRUCausalLM(Task):
 
     def get_config(self):
         return super().get_config()
-
-
-def _control_values(name, value, batch_size, dtype):
-    """A control given as one value or one per prompt -> numpy `[batch_size]`."""
-    values = np.asarray(value)
-    if values.ndim == 0:
-        return np.full([batch_size], values, dtype)
-    if values.shape != (batch_size,):
-        raise ConfigError(
-            name, f"expected one value or {batch_size} (one per prompt), received {value!r}"
-        )
-    return values.astype(dtype)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -24,6 +25,10 @@ class EvaluationReport:
     Args:
         metrics: the dict `classification_report` returns.
         split: a name for the evaluated data (e.g. "validation", "test").
+        notes: sentences a reader of the numbers must see (rows left out, a
+            run stopped by its time budget), printed under the headline.
+        details: JSON-ready facts behind the notes (row counts, the time
+            budget), merged into report.json.
 
     Example:
 
@@ -34,9 +39,16 @@ class EvaluationReport:
     ```
     """
 
-    def __init__(self, metrics, split="validation"):
+    def __init__(self, metrics, split="validation", notes=(), details=None):
         self.metrics = metrics
         self.split = split
+        self.notes = list(notes)
+        self.details = dict(details or {})
+
+    def add_note(self, note, **details):
+        """Adds a sentence to the renderings and its facts to report.json."""
+        self.notes.append(note)
+        self.details.update(details)
 
     @classmethod
     def from_predictions(cls, y_true, y_pred, labels, split="validation"):
@@ -109,6 +121,8 @@ class EvaluationReport:
             },
             "labels": self.labels,
             "confusion_matrix": self.confusion.tolist(),
+            **({"notes": self.notes} if self.notes else {}),
+            **self.details,
         }
 
     # ------------------------------------------------------------ renderings
@@ -116,6 +130,7 @@ class EvaluationReport:
         width = max([len("macro avg")] + [len(label) for label in self.labels])
         lines = [
             f"Evaluation on {self.split}: {self.total} examples",
+            *self.notes,
             f"accuracy  {self.accuracy:.4f}",
             f"macro F1  {self.macro_f1:.4f}",
             "",
@@ -135,6 +150,8 @@ class EvaluationReport:
         lines = [
             f"## Evaluation on {self.split}",
             "",
+            # Each note its own quoted paragraph, so Markdown does not run them together.
+            *(line for note in self.notes for line in (f"> {note}", "")),
             f"- examples: {self.total}",
             f"- accuracy: {self.accuracy:.4f}",
             f"- macro F1: {self.macro_f1:.4f}",
@@ -188,14 +205,24 @@ class EvaluationReport:
 
 
 def read_history_csv(path):
-    """Keras CSVLogger output -> {metric: [value per epoch]} (epoch column dropped)."""
+    """Keras CSVLogger output -> {metric: [value per epoch]} (epoch column dropped).
+
+    CSVLogger writes "NA" for a metric an epoch did not log (the `val_*`
+    columns of a run without validation data): such values read as NaN, and a
+    column that holds nothing else is dropped.
+    """
     history = {}
     with open(path, newline="") as stream:
         for row in csv.DictReader(stream):
             for key, value in row.items():
                 if key != "epoch":
-                    history.setdefault(key, []).append(float(value))
-    return history
+                    missing = value in (None, "", "NA")
+                    history.setdefault(key, []).append(math.nan if missing else float(value))
+    return {
+        key: values
+        for key, values in history.items()
+        if not all(math.isnan(value) for value in values)
+    }
 
 
 def plot_training_curves(history, path):

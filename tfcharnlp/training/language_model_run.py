@@ -13,9 +13,8 @@ def train_language_model(config, run_dir, strategy, extra_callbacks=()):
     data = read_language_model_data(config, strategy)
     with strategy.scope():
         model = build_compiled_model(config, data.inputs)
-    history, initial_epoch = fit_model(
-        config, run_dir, model, data.train, data.validation, extra_callbacks
-    )
+    fit = fit_model(config, run_dir, model, data.train, data.validation, extra_callbacks)
+    history, initial_epoch = fit.history, fit.initial_epoch
     metrics = language_model_metrics(
         model, data.validation, data.train_characters, data.validation_characters
     )
@@ -27,8 +26,10 @@ def train_language_model(config, run_dir, strategy, extra_callbacks=()):
             temperature=config.temperature,
             seed=config.seed,
         )[0]
-    write_language_model_report(run_dir, metrics, sample, history)
-    recorded = model_folder.write_model_folder(run_dir, model, config, data.data_configs)
+    write_language_model_report(run_dir, metrics, sample, history, fit.time_budget)
+    recorded = model_folder.write_model_folder(
+        run_dir, model, config, data.data_configs, time_budget=fit.time_budget
+    )
     return TrainResult(
         model_dir=run_dir,
         model=model,
@@ -38,4 +39,5 @@ def train_language_model(config, run_dir, strategy, extra_callbacks=()):
         recorded_config=recorded,
         sample=sample,
         initial_epoch=initial_epoch,
+        time_budget=fit.time_budget,
     )

@@ -5,6 +5,7 @@ This module is the one owner of the folder's format. `<output_dir>/<model_name>/
     model.keras               the trained model (with its preprocessor)
     label_vocabulary.txt      one label per line, line k = class id k (classifier)
     train_config.json         the resolved TrainConfig of the run + the resolved data configs
+                              (+ `time_budget`, what max_time did, when it was set)
     history.csv               one row per epoch (Keras CSVLogger)
     report.txt/.json/.md      held-out evaluation (see `evaluation_report`)
     confusion_matrix.png      (classifier)
@@ -43,14 +44,21 @@ def is_trained_folder(path):
 
 
 def write_model_folder(
-    run_dir, model, config, data_configs, label_vocabulary=None, word_vectors_coverage=None
+    run_dir,
+    model,
+    config,
+    data_configs,
+    label_vocabulary=None,
+    word_vectors_coverage=None,
+    time_budget=None,
 ):
     """Saves the model, its labels and the run's config; returns the recorded config dict.
 
     The resolved data configs (absolute paths, preset settings) let
     `evaluate` rebuild the exact held-out split without the original flags.
     With pre-trained word vectors, `word_vectors_coverage` (the share of
-    the vocabulary they covered) is recorded too.
+    the vocabulary they covered) is recorded too. `time_budget` (a
+    `TimeBudgetOutcome`) records whether `max_time` stopped the run.
     """
     run_dir = pathlib.Path(run_dir)
     model.save(run_dir / MODEL_FILE)
@@ -61,6 +69,8 @@ def write_model_folder(
     recorded["resolved_data_roles"] = list(data_configs)
     if word_vectors_coverage is not None:
         recorded["word_vectors_coverage"] = word_vectors_coverage
+    if time_budget is not None:
+        recorded["time_budget"] = time_budget.to_dict()
     (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     return recorded
 
@@ -205,25 +215,18 @@ def generate_text(path, prompt, length=200, temperature=1.0, top_k=0, seed=None)
     signature = loaded.signatures[constants.SERVING_SIGNATURE]
     if constants.GENERATOR_PROMPT not in signature.structured_input_signature[1]:
         raise ConfigError("MODEL_DIR", f"{path} is not a generator SavedModel (no prompt input)")
-    specs = signature.structured_input_signature[1]
 
-    def control(key, value, dtype):
-        # One value per prompt ([None], see GeneratorExporter); older exports
-        # took scalars shared by the batch.
-        per_prompt = specs[key].shape.rank != 0
-        return tf.constant([value] if per_prompt else value, dtype)
+    def control(value, dtype):
+        # One value per prompt, as the signature declares them ([None], see GeneratorExporter).
+        return tf.constant([value], dtype)
 
     result = signature(
         **{
             constants.GENERATOR_PROMPT: tf.constant([prompt]),
-            constants.GENERATOR_LENGTH: control(constants.GENERATOR_LENGTH, length, tf.int32),
-            constants.GENERATOR_TEMPERATURE: control(
-                constants.GENERATOR_TEMPERATURE, temperature, tf.float32
-            ),
-            constants.GENERATOR_TOP_K: control(constants.GENERATOR_TOP_K, top_k, tf.int32),
-            constants.GENERATOR_SEED: control(
-                constants.GENERATOR_SEED, 0 if seed is None else seed, tf.int64
-            ),
+            constants.GENERATOR_LENGTH: control(length, tf.int32),
+            constants.GENERATOR_TEMPERATURE: control(temperature, tf.float32),
+            constants.GENERATOR_TOP_K: control(top_k, tf.int32),
+            constants.GENERATOR_SEED: control(0 if seed is None else seed, tf.int64),
         }
     )
     return _as_text(result[constants.GENERATOR_OUTPUT].numpy())

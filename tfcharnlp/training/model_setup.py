@@ -98,3 +98,45 @@ def build_compiled_model(config, inputs):
     """
     devices.configure_precision(config.precision)
     return compile_model(build_model(config, inputs), config, inputs)
+
+
+def _first_layer_row_width(model, vocabulary_size):
+    """Floats per id of the model's largest weight with a row per id (embedding or one-hot conv).
+
+    CharCNN's one-hot convolution has no row for the padding id, so a
+    dimension of `vocabulary_size - 1` counts too. None when no weight has one.
+    """
+    import math
+
+    widths = [
+        math.prod(weight.shape) // dim
+        for weight in model.backbone.weights
+        for dim in dict.fromkeys(weight.shape)
+        if dim in (vocabulary_size, vocabulary_size - 1)
+    ]
+    return max(widths, default=None)
+
+
+def first_layer_warning(config, model, train_ids):
+    """`char_modes.embedding_table_warning` for a character model's first layer, or None.
+
+    The ids the training texts use are counted (one pass over `train_ids`,
+    `(ids, label)` batches) only when the table is large enough to warn about.
+    """
+    import numpy as np
+
+    from tfcharnlp.char_modes import embedding_table_warning
+
+    if config.tokenizer != "char":
+        return None
+    vocabulary_size = model.preprocessor.tokenizer.vocabulary_size
+    row_width = _first_layer_row_width(model, vocabulary_size)
+    if (
+        row_width is None
+        or embedding_table_warning(config.char_mode, vocabulary_size, row_width) is None
+    ):
+        return None
+    used = set()
+    for ids, _ in train_ids.as_numpy_iterator():
+        used.update(np.unique(ids).tolist())
+    return embedding_table_warning(config.char_mode, vocabulary_size, row_width, used_ids=len(used))

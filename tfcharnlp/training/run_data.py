@@ -100,6 +100,7 @@ class ClassifierData:
     """What a classifier run fits and evaluates on.
 
     Args:
+        config: the run's config, its `max_length` resolved (`resolve_auto_length`).
         train: `(ids, label)` global batches, shuffled every epoch.
         validation: `(ids, label)` batches for early stopping, or None.
         evaluation: `(ids, label)` batches of the report's split.
@@ -114,6 +115,7 @@ class ClassifierData:
             the pre-trained word vectors covered, or None without vectors.
     """
 
+    config: object
     train: object
     validation: Optional[object]
     evaluation: object
@@ -206,6 +208,39 @@ def _pretrained_embedding(config, preprocessor):
     return matrix, {"found": coverage.found, "total": coverage.total, "share": share}
 
 
+def resolve_auto_length(config, train_texts):
+    """`config` with `max_length="auto"` replaced by a length measured on `train_texts`.
+
+    The training texts' `SUGGESTED_PERCENTILE`th percentile length, in
+    characters or in whitespace-separated words by the tokenizer (the same
+    figure `tfcharnlp data` suggests), rounded up and kept within the
+    family's `[min_length, auto_length_cap]`. Measured on the raw texts, before
+    normalization, so it approximates what the tokenizer sees.
+    """
+    from tfcharnlp.data.text_statistics import (
+        AUTO_LENGTH,
+        SUGGESTED_PERCENTILE,
+        LengthStatistics,
+        percentile,
+    )
+
+    if config.max_length != AUTO_LENGTH:
+        return config
+    texts = [text.decode("utf-8", errors="replace") for text in train_texts.as_numpy_iterator()]
+    unit = "characters" if config.tokenizer == "char" else "words"
+    family = config.family_spec
+    lengths = LengthStatistics.of(texts, unit)
+    length = lengths.suggested_max_length(low=family.min_length, high=family.auto_length_cap)
+    logger.info(
+        "max_length auto: %d %s (the %dth percentile of %d training texts is %d; "
+        "family %s keeps it within [%d, %d])",
+        length, unit, SUGGESTED_PERCENTILE, len(texts),
+        percentile(lengths.lengths, SUGGESTED_PERCENTILE),
+        config.family, family.min_length, family.auto_length_cap,
+    )  # fmt: skip
+    return config.replace(max_length=length)
+
+
 def read_classifier_data(config, strategy=None):
     """The `ClassifierData` of a resolved classifier `config` (batched for `strategy`)."""
     import numpy as np
@@ -214,6 +249,7 @@ def read_classifier_data(config, strategy=None):
     from tfcharnlp.preprocessing.preprocessor_factory import build_preprocessor
 
     loaded, validation, validation_size, evaluation, split, data_configs = _read_labeled(config)
+    config = resolve_auto_length(config, loaded.train.map(lambda text, label: text))
     vocabulary = loaded.label_vocabulary
     preprocessor = build_preprocessor(config, loaded.train.map(lambda text, label: text))
     batch, drop_remainder = _batching(config, strategy)
@@ -251,6 +287,7 @@ def read_classifier_data(config, strategy=None):
         embedding_matrix=embedding_matrix,
     )
     return ClassifierData(
+        config=config,
         train=train,
         validation=validation_ds,
         evaluation=make_pipeline(
@@ -275,6 +312,7 @@ class LanguageModelData:
     """What a language-model run fits on: next-character windows of one text.
 
     Args:
+        config: the run's config.
         train, validation: `(inputs, targets)` window batches (the training
             ones shuffled, full global batches only).
         preprocessor: the prompt preprocessor the exported model carries.
@@ -285,6 +323,7 @@ class LanguageModelData:
         data_configs: {"train": DataConfig}.
     """
 
+    config: object
     train: object
     validation: object
     preprocessor: object
@@ -332,6 +371,7 @@ def read_language_model_data(config, strategy=None):
 
     steps = _steps(config, len(train_text) // config.seq_length, batch, True, "batch_size")
     return LanguageModelData(
+        config=config,
         train=windows(train_text, True),
         validation=windows(validation_text, False),
         preprocessor=preprocessor,

@@ -19,6 +19,7 @@ from typing import Optional, Union
 from tfcharnlp.alphabets import MAX_NGRAM_BUCKETS, describe_alphabets
 from tfcharnlp.char_modes import CHAR_MODE_HELP, CHAR_MODES
 from tfcharnlp.data.config import DataConfig
+from tfcharnlp.data.text_statistics import AUTO_LENGTH, SUGGESTED_PERCENTILE
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
 from tfcharnlp.models.word_vectors import GLOVE_INSTALL, NAMED_WORD_VECTORS
@@ -107,8 +108,10 @@ class TrainConfig:
     )
     extra_characters: str = _field("", "characters added to the alphabet (e.g. accents)")
     char_mode: str = _field("alphabet", CHAR_MODE_HELP, CHAR_MODES)
-    max_length: Optional[int] = _recipe_field(
-        "characters (or words) per text, truncated or padded (language model: of a prompt)"
+    max_length: Optional[Union[int, str]] = _recipe_field(
+        "characters (or words) per text, truncated or padded (language model: of a prompt); "
+        f"{AUTO_LENGTH!r}: the training texts' {SUGGESTED_PERCENTILE}th percentile, rounded up "
+        "and kept within the family's bounds"
     )
     reverse: bool = _field(False, "reverse the character order (Zhang et al.'s quantization)")
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")
@@ -169,6 +172,13 @@ class TrainConfig:
         "(the learning rate is not scaled); --no-batch-per-replica makes it the global batch",
     )
     steps_per_epoch: Optional[int] = _field(None, "cap on batches per epoch (None: whole data)")
+    max_time: Optional[float] = _field(
+        None,
+        "wall-clock budget of fitting in seconds: once spent, training stops after the "
+        "current batch (that epoch is still validated and checkpointed) and the model keeps "
+        "the best epoch's weights; the report and train_config.json say so "
+        "(default: no budget)",
+    )
     optimizer: Optional[str] = _recipe_field(
         "optimizer (sparse_adam: Adam that updates only the embedding rows a batch used)",
         OPTIMIZERS,
@@ -195,7 +205,7 @@ class TrainConfig:
     )
     # Callbacks and outputs.
     patience: Optional[int] = _recipe_field("early-stopping patience in epochs (0: off)")
-    monitor: str = _field("val_loss", "metric watched by early stopping and checkpointing")
+    monitor: Optional[str] = _recipe_field("metric watched by early stopping and checkpointing")
     checkpoint: bool = _field(True, "keep the best model (by `monitor`) in checkpoints/")
     backup: bool = _field(True, "back up every epoch so a killed run resumes (BackupAndRestore)")
     output_dir: str = _field("models", "folder holding trained model folders")
@@ -376,12 +386,18 @@ class TrainConfig:
         family = self.family_spec
         for name in ("max_tokens", "steps_per_epoch", "shuffle_buffer"):
             check_int(name, getattr(self, name), minimum=1, optional=name != "max_tokens")
-        for name in ("max_length", "seq_length", "epochs", "batch_size"):
+        if self.max_length != AUTO_LENGTH:
+            check_int("max_length", self.max_length, minimum=1, optional=True)
+        for name in ("seq_length", "epochs", "batch_size"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
         for name in ("embedding_dim", "hidden_units", "num_layers", "word_ngrams"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
         self._validate_ngrams()
-        if self.max_length is not None and self.max_length < family.min_length:
+        if self.max_length == AUTO_LENGTH and family.is_language_model:
+            raise ConfigError(
+                "max_length", f"{AUTO_LENGTH!r} needs training texts; give the prompt length"
+            )
+        if isinstance(self.max_length, int) and self.max_length < family.min_length:
             raise ConfigError(
                 "max_length",
                 f"expected an integer >= {family.min_length} for family {self.family!r}, "
@@ -407,6 +423,7 @@ class TrainConfig:
             "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_inclusive=False
         )
         check_number("clipnorm", self.clipnorm, low=0.0, low_inclusive=False, optional=True)
+        check_number("max_time", self.max_time, low=0.0, low_inclusive=False, optional=True)
         # Checked against the values the run will use (the recipe's where unset).
         recipe = family.recipe(self.recipe)
         learning_rate = self.learning_rate or recipe["learning_rate"]

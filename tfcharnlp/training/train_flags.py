@@ -12,6 +12,7 @@ import json
 import typing
 
 from tfcharnlp.data import arguments as data_arguments
+from tfcharnlp.data.text_statistics import parse_max_length
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
 from tfcharnlp.training.train_config import TrainConfig
@@ -122,6 +123,8 @@ def add_train_arguments(parser):
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
             kwargs["type"] = {int: int, float: _number}.get(kind, str)
+            if field.name == "max_length":
+                kwargs["type"] = parse_max_length
             if choices:
                 kwargs["choices"] = choices
             elif field.name == "recipe":

@@ -22,6 +22,7 @@ class TrainResult:
         label_vocabulary: the `LabelVocabulary` (classifier), else None.
         sample: generated text (language model), else None.
         initial_epoch: the epoch the run started at (> 0 when resumed from a backup).
+        time_budget: the `TimeBudgetOutcome` when `max_time` was set, else None.
     """
 
     model_dir: pathlib.Path
@@ -34,6 +35,7 @@ class TrainResult:
     label_vocabulary: object = None
     sample: Optional[str] = None
     initial_epoch: int = 0
+    time_budget: Optional[object] = None
 
     @property
     def labels(self):

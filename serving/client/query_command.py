@@ -79,8 +79,8 @@ def _read_texts(args):
 
 
 def _client(args):
-    from serving.client import ServingClient
-    from serving.requests import tls_credentials
+    from serving.client.channel import tls_credentials
+    from serving.client.sync_client import ServingClient
 
     if args.timeout <= 0:
         raise ConfigError("timeout", f"must be > 0 seconds, got {args.timeout}")

@@ -1,4 +1,4 @@
-"""The client's TF-free TensorProto conversions agree with TensorFlow's, and stay TF-free."""
+"""The one TensorProto codec of client and server agrees with TensorFlow's, and stays TF-free."""
 
 import subprocess
 import sys
@@ -7,9 +7,11 @@ import textwrap
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.core.framework import tensor_pb2, types_pb2
 
-from serving import tensor_protos
-from serving.tensor_protos import data_type, dtype_name, make_ndarray, make_tensor_proto
+from serving import tensor_codec
+from serving.client.response_readers import dtype_name
+from serving.tensor_codec import as_proto_field, data_type, make_ndarray, make_tensor_proto
 from tests.conftest import REPO_ROOT
 
 NUMERIC = [
@@ -99,7 +101,7 @@ def test_dtype_names():
     assert dtype_name(tf.string.as_datatype_enum) == "string"
     assert dtype_name(tf.float32.as_datatype_enum) == "float32"
     assert dtype_name(tf.int64.as_datatype_enum) == "int64"
-    assert data_type("string") == tensor_protos.DT_STRING
+    assert data_type("string") == tensor_codec.DT_STRING
 
 
 def test_the_client_imports_without_the_tensorflow_runtime():
@@ -109,11 +111,12 @@ def test_the_client_imports_without_the_tensorflow_runtime():
     script = textwrap.dedent(
         """
         import sys
-        import serving.client, serving.async_client, serving.query_command
-        from serving import requests
+        import serving.client
+        from serving.client import (
+            AsyncServingClient, ServingClient, query_command, request_builders)
         import tensorflow_serving.apis.predict_pb2
-        request = requests.predict_request(
-            requests.model_spec("m"), {"text": ["a", "b"], "n": 3})
+        request = request_builders.predict_request(
+            request_builders.model_spec("m"), {"text": ["a", "b"], "n": 3})
         heavy = sorted(m for m in sys.modules if m == "tensorflow" or m.startswith(
             ("tensorflow.python", "keras", "tensorflow_text")))
         print("HEAVY", heavy)
@@ -133,3 +136,87 @@ def test_the_client_imports_without_the_tensorflow_runtime():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "HEAVY []" in result.stdout, result.stdout
     assert "TF [b'a', b'b'] 3 True" in result.stdout, result.stdout
+
+
+# What the server needs of the same codec: TensorFlow's encodings read back,
+# TF's fill rules with a bound, outputs in the typed value fields.
+
+
+@pytest.mark.parametrize(
+    "value, dtype",
+    [
+        ([[1.5, -2.0], [3.25, 0.0]], tf.float32),
+        ([1.0, 2.0], tf.float64),
+        ([[1, 2, 3]], tf.int32),
+        ([2**40, -5], tf.int64),
+        ([True, False], tf.bool),
+        ([b"abc", "h\u00e9".encode(), b"\xff\xfe"], tf.string),
+        ([1.5, 2.0], tf.float16),
+        ([7, 200], tf.uint8),
+        ([1 + 2j, -3j], tf.complex64),
+        ([1 + 2j], tf.complex128),
+    ],
+)
+def test_reads_what_make_tensor_proto_writes_in_typed_fields(value, dtype):
+    # TensorFlow puts lists of Python values in the typed value fields.
+    proto = tf.make_tensor_proto(value, dtype=dtype)
+    array = make_ndarray(proto)
+    expected = tf.make_ndarray(proto)
+    assert array.shape == expected.shape and array.dtype == expected.dtype
+    np.testing.assert_array_equal(array, expected)
+
+
+def _proto(dtype, shape, **fields):
+    proto = tensor_pb2.TensorProto(dtype=dtype, **fields)
+    for size in shape:
+        proto.tensor_shape.dim.add(size=size)
+    return proto
+
+
+def test_fill_rules_follow_tensorflow_with_a_bound():
+    np.testing.assert_array_equal(
+        make_ndarray(_proto(types_pb2.DT_INT64, [3], int64_val=[4])), [4, 4, 4]
+    )
+    np.testing.assert_array_equal(make_ndarray(_proto(types_pb2.DT_FLOAT, [2])), [0.0, 0.0])
+    # A tiny message must not make the server allocate gigabytes.
+    with pytest.raises(ValueError, match="would be expanded"):
+        make_ndarray(_proto(types_pb2.DT_FLOAT, [1 << 40], float_val=[1.0]))
+    with pytest.raises(ValueError, match="do not fit"):
+        make_ndarray(_proto(types_pb2.DT_FLOAT, [2], float_val=[1, 2, 3]))
+    with pytest.raises(ValueError, match="unsupported dtype DT_RESOURCE"):
+        make_ndarray(tensor_pb2.TensorProto(dtype=types_pb2.DT_RESOURCE))
+    with pytest.raises(ValueError, match="must use string_val"):
+        make_ndarray(_proto(types_pb2.DT_STRING, [1], tensor_content=b"abcd"))
+    with pytest.raises(ValueError, match="negative dimension"):
+        make_ndarray(_proto(types_pb2.DT_STRING, [-3], string_val=[b"a"]))
+    unknown = _proto(types_pb2.DT_STRING, [])
+    unknown.tensor_shape.unknown_rank = True
+    with pytest.raises(ValueError, match="must be known"):
+        make_ndarray(unknown)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([[0.25, 0.75]], np.float32),
+        np.array([3, -1], np.int64),
+        np.array([1, 2], np.int32),
+        np.array([b"x", b"\xff"], object),
+        np.array([True], np.bool_),
+        np.array([0.5, -1.0], np.float16),
+        np.array([1 + 2j, 3 - 4j], np.complex64),
+        np.array(7.5, np.float64),
+    ],
+    ids=lambda a: f"{a.dtype}{a.shape}",
+)
+def test_outputs_use_typed_fields_and_round_trip(array):
+    proto = as_proto_field(array)
+    assert not proto.tensor_content
+    np.testing.assert_array_equal(tf.make_ndarray(proto), array)
+    np.testing.assert_array_equal(make_ndarray(proto), array)
+    # Into a given proto (a response's output map entry), with the dtype told.
+    target = tensor_pb2.TensorProto()
+    as_proto_field(array, data_type(array.dtype), target)
+    assert target == proto
+    with pytest.raises(ValueError, match="cannot write a tensor of dtype DT_VARIANT"):
+        as_proto_field(array, types_pb2.DT_VARIANT)

@@ -1,79 +1,30 @@
-"""TensorFlow Serving's REST API (`--rest_api_port`), over the same inference path as gRPC.
+"""JSON <-> tensors for the REST API, as TensorFlow Serving's util/json_tensor.cc converts them.
 
-Routes and JSON follow tensorflow_model_server (http_rest_api_handler.cc,
-json_tensor.cc):
+- `predict_inputs`: a `:predict` body's `instances` (row format: one value,
+  or one object of named values, per row) or `inputs` (columnar) -> numpy
+  arrays of the signature's dtypes, with `{"b64": "..."}` for bytes;
+- `fill_examples_request`: a `:classify` / `:regress` body's `examples`
+  (and `context`) -> the request's tf.Examples;
+- `predict_response_json`, `classification_json`, `regression_json`: the
+  answers as TensorFlow Serving writes them (`predictions` for the row
+  format, `outputs` for the columnar one, `results`).
 
-- `GET /v1/models/NAME[/versions/N|/labels/L]`: GetModelStatus as JSON (a
-  label is ignored there, as in TF Serving: every version is listed);
-- `GET .../metadata`: GetModelMetadata (`model_spec` + `metadata.signature_def`);
-- `POST .../NAME[/versions/N|/labels/L]:predict` with `instances` (row format,
-  answered as `predictions`) or `inputs` (columnar, answered as `outputs`),
-  optional `signature_name`, `{"b64": "..."}` for bytes;
-- `POST ...:classify` / `:regress` with `examples` (and `context`), answered as `results`;
-- errors as `{"error": "..."}` with TensorFlow Serving's HTTP code for the status.
-
-The JSON becomes the same `PredictRequest` / `ClassificationRequest` a gRPC
-client sends, and runs through `model_manager.acquire` plus `predict.predict`
-/ `inference.classify`, so REST and gRPC share checks, batching and messages.
-`RestApi` is the request logic; `http_server` is the HTTP transport that
-feeds it (and serves the Prometheus page).
+Errors are `StatusError`s in TensorFlow Serving's words.
 """
 
 import base64
 import binascii
 import json
 import math
-import re
-import time
-import urllib.parse
 
 import grpc
 import numpy as np
-from google.protobuf import json_format
 from tensorflow.core.example import example_pb2, feature_pb2
 from tensorflow.core.framework import types_pb2
-from tensorflow_serving.apis import (
-    classification_pb2,
-    get_model_status_pb2,
-    model_pb2,
-    predict_pb2,
-    regression_pb2,
-)
 
-from serving.server import inference, predict, status, tensors
-from serving.server.events import log_event
+from serving import tensor_codec
+from serving.server import status
 
-_PREDICTION_PATH = re.compile(
-    r"/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)",
-    re.IGNORECASE,
-)
-_STATUS_PATH = re.compile(
-    r"/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?",
-    re.IGNORECASE,
-)
-
-# tensorflow_model_server's HTTP code for each status (http_server.cc ToHTTPStatusCode).
-HTTP_STATUS = {
-    grpc.StatusCode.OK: 200,
-    grpc.StatusCode.CANCELLED: 499,
-    grpc.StatusCode.UNKNOWN: 500,
-    grpc.StatusCode.INVALID_ARGUMENT: 400,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
-    grpc.StatusCode.NOT_FOUND: 404,
-    grpc.StatusCode.ALREADY_EXISTS: 409,
-    grpc.StatusCode.PERMISSION_DENIED: 403,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-    grpc.StatusCode.FAILED_PRECONDITION: 400,
-    grpc.StatusCode.ABORTED: 409,
-    grpc.StatusCode.OUT_OF_RANGE: 400,
-    grpc.StatusCode.UNIMPLEMENTED: 501,
-    grpc.StatusCode.INTERNAL: 500,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DATA_LOSS: 500,
-    grpc.StatusCode.UNAUTHENTICATED: 401,
-}
-
-DEFAULT_TIMEOUT_MS = 30000  # tensorflow_model_server's --rest_api_timeout_in_ms default
 MAX_JSON_DEPTH = 64
 _B64 = "b64"
 _BYTES_SUFFIX = "_bytes"
@@ -87,6 +38,8 @@ _INT_RANGES = {
     types_pb2.DT_UINT64: (0, 2**64 - 1),
 }
 _FLOAT_EXACT_INT = {types_pb2.DT_FLOAT: 2**24 - 1, types_pb2.DT_DOUBLE: 2**53 - 1}
+# The dtypes JSON values convert to (TensorFlow Serving's AddValueToTensor).
+_JSON_DTYPES = frozenset([*_INT_RANGES, *_FLOAT_EXACT_INT, types_pb2.DT_BOOL, types_pb2.DT_STRING])
 
 
 # ----------------------------------------------------------------- JSON -> tensors
@@ -120,7 +73,7 @@ def _is_b64(value):
 def _type_error(value, dtype_enum):
     return status.invalid_argument(
         f"JSON Value: {_json_text(value)} Type: {_json_type(value)} is not of expected type: "
-        f"{tensors.dtype_name(dtype_enum).replace('DT_', '').lower()}"
+        f"{tensor_codec.data_type_name(dtype_enum).replace('DT_', '').lower()}"
     )
 
 
@@ -163,9 +116,9 @@ def _convert_value(value, dtype_enum):
         if not isinstance(value, int) or not low <= value <= high:
             raise _type_error(value, dtype_enum)
         return value
-    raise status.ServingError(
+    raise status.StatusError(
         grpc.StatusCode.UNIMPLEMENTED,
-        f"Conversion of JSON Value: {_json_text(value)} to type: {tensors.dtype_name(dtype_enum)}",
+        f"Conversion of JSON Value: {_json_text(value)} to type: {tensor_codec.data_type_name(dtype_enum)}",
     )
 
 
@@ -206,21 +159,20 @@ def _fill(value, level, shape, dtype_enum, out):
 
 def json_to_array(value, dtype_enum):
     """A JSON value (scalar or nested lists) -> numpy array of the signature's dtype."""
-    np_dtype = tensors._DTYPES.get(dtype_enum, (None,))[0]
-    if np_dtype is None or dtype_enum == types_pb2.DT_HALF:
-        raise status.ServingError(
+    if dtype_enum not in _JSON_DTYPES:
+        raise status.StatusError(
             grpc.StatusCode.UNIMPLEMENTED,
             f"Conversion of JSON Value: {_json_text(value)} to type: "
-            f"{tensors.dtype_name(dtype_enum)}",
+            f"{tensor_codec.data_type_name(dtype_enum)}",
         )
     shape = _dense_shape(value)
     values = []
     _fill(value, 0, shape, dtype_enum, values)
-    if np_dtype is object:
+    if dtype_enum == types_pb2.DT_STRING:
         array = np.empty(len(values), dtype=object)
         array[:] = values
     else:
-        array = np.array(values, dtype=np_dtype)
+        array = np.array(values, dtype=tensor_codec.numpy_dtype(dtype_enum))
     return array.reshape(shape)
 
 
@@ -257,8 +209,8 @@ def _instances_to_arrays(instances, inputs):
                     raise status.invalid_argument(
                         f"Expecting shape {list(rows[key][0].shape)} but got: {list(array.shape)}"
                     )
-            except status.ServingError as error:
-                raise status.ServingError(
+            except status.StatusError as error:
+                raise status.StatusError(
                     error.code,
                     f"Failed to process element: {index}"
                     + (f" key: {key}" if named else "")
@@ -310,8 +262,12 @@ def parse_json_body(body):
     return document
 
 
-def fill_predict_request(document, signature, request):
-    """Fills `request.inputs` from the JSON; returns "row" or "columnar"."""
+def predict_inputs(document, signature):
+    """The `:predict` body's inputs as numpy arrays, and the layout to answer in.
+
+    Returns:
+        `({alias: array}, "row" or "columnar")`.
+    """
     inputs = {alias: dtype for alias, (dtype, _) in signature.inputs.items()}
     if not inputs:
         raise status.invalid_argument(f"Failed to get input map for signature: {signature.key}")
@@ -327,14 +283,10 @@ def fill_predict_request(document, signature, request):
             raise status.invalid_argument("Excepting 'instances' to be an list/array")
         if not instances:
             raise status.invalid_argument("No values in 'instances' array")
-        arrays, layout = _instances_to_arrays(instances, inputs), "row"
-    elif has_inputs:
-        arrays, layout = _inputs_to_arrays(document["inputs"], inputs), "columnar"
-    else:
-        raise status.invalid_argument("Missing 'inputs' or 'instances' key")
-    for alias, array in arrays.items():
-        tensors.from_numpy(array, inputs[alias], request.inputs[alias])
-    return layout
+        return _instances_to_arrays(instances, inputs), "row"
+    if has_inputs:
+        return _inputs_to_arrays(document["inputs"], inputs), "columnar"
+    raise status.invalid_argument("Missing 'inputs' or 'instances' key")
 
 
 def _feature_from_json(name, content):
@@ -434,23 +386,30 @@ def _output_values(array, dtype_enum, as_bytes):
     )
 
 
-def predict_response_json(response, layout):
-    """TensorFlow Serving's `predictions` (row) or `outputs` (columnar) JSON."""
-    outputs = {}
-    for alias in sorted(response.outputs):
-        proto = response.outputs[alias]
-        array = tensors.to_numpy(proto, name=f"output '{alias}'")
-        outputs[alias] = (array, proto.dtype)
+def predict_response_json(outputs, layout):
+    """TensorFlow Serving's `predictions` (row) or `outputs` (columnar) JSON.
+
+    Args:
+        outputs: `{alias: (numpy array, dtype enum)}`, as `Servable.run` answers.
+        layout: "row" or "columnar", as `predict_inputs` told.
+    """
     if not outputs:
         raise status.invalid_argument("Cannot convert empty tensor map to JSON")
+    for alias, (_, dtype_enum) in outputs.items():
+        if dtype_enum not in _JSON_DTYPES and dtype_enum != types_pb2.DT_HALF:
+            raise status.StatusError(
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"Conversion of output {alias} of type "
+                f"{tensor_codec.data_type_name(dtype_enum)} to JSON",
+            )
+    columns = {
+        alias: _output_values(array, dtype, alias.endswith(_BYTES_SUFFIX))
+        for alias, (array, dtype) in sorted(outputs.items())
+    }
     if layout == "columnar":
-        values = {
-            alias: _output_values(array, dtype, alias.endswith(_BYTES_SUFFIX))
-            for alias, (array, dtype) in outputs.items()
-        }
-        return {"outputs": values if len(values) > 1 else next(iter(values.values()))}
+        return {"outputs": columns if len(columns) > 1 else next(iter(columns.values()))}
     batch = None
-    for alias, (array, _) in outputs.items():
+    for alias, (array, _) in sorted(outputs.items()):
         if array.ndim == 0:
             raise status.invalid_argument(f"Tensor name: {alias} has no shape information ")
         if batch is not None and array.shape[0] != batch:
@@ -459,10 +418,6 @@ def predict_response_json(response, layout):
                 f"expecting: {batch}"
             )
         batch = array.shape[0]
-    columns = {
-        alias: _output_values(array, dtype, alias.endswith(_BYTES_SUFFIX))
-        for alias, (array, dtype) in outputs.items()
-    }
     if len(columns) == 1:
         return {"predictions": next(iter(columns.values()))}
     return {"predictions": [{alias: columns[alias][i] for alias in columns} for i in range(batch)]}
@@ -495,163 +450,3 @@ def regression_json(result):
     if not result.regressions:
         raise status.invalid_argument("Cannot convert empty RegressionResults to JSON")
     return {"results": [_score(regression.value) for regression in result.regressions]}
-
-
-# ----------------------------------------------------------------- the API
-
-
-class RestApi:
-    """The request logic, independent of the HTTP server (testable without sockets).
-
-    Args:
-        manager: the `ModelManager` shared with the gRPC services.
-        timeout_in_ms: deadline of each call (`--rest_api_timeout_in_ms`); <= 0: none.
-        metrics: `ServingMetrics` to record into, or None.
-    """
-
-    def __init__(self, manager, timeout_in_ms=DEFAULT_TIMEOUT_MS, metrics=None):
-        self.manager = manager
-        self.timeout_in_ms = timeout_in_ms
-        self.metrics = metrics
-
-    def handle(self, method, path, body):
-        """(HTTP code, JSON-ready dict) for one request."""
-        path = urllib.parse.urlsplit(path).path
-        started = time.perf_counter()
-        labels = {"model": "", "version": None, "signature": "", "api": "Unknown"}
-        try:
-            result = self._dispatch(method, path, body, labels)
-            code = grpc.StatusCode.OK
-        except status.ServingError as error:
-            code, result = error.code, {"error": error.message}
-        except Exception as error:  # noqa: BLE001 - a request must never take the server down
-            code = grpc.StatusCode.INTERNAL
-            result = {"error": f"{type(error).__name__}: {error}"}
-            log_event("rest_internal_error", path=path[:200], error=result["error"][:200])
-        if code != grpc.StatusCode.OK:
-            log_event(
-                "rest_request_failed",
-                path=path[:200],
-                code=code.name,
-                message=result["error"][:200],
-            )
-        if self.metrics is not None and labels["model"]:
-            self.metrics.record_request(
-                labels["model"],
-                labels["version"],
-                labels["signature"] or "serving_default",
-                labels["api"],
-                "rest",
-                code.name,
-                time.perf_counter() - started,
-            )
-        return HTTP_STATUS.get(code, 500), result
-
-    def _model_spec(self, name, version, label):
-        spec = model_pb2.ModelSpec(name=urllib.parse.unquote(name))
-        if version is not None and label is not None:
-            raise status.invalid_argument(
-                f"Both model version ({version}) and model version label ({label}) cannot be supplied."
-            )
-        if version is not None:
-            try:
-                spec.version.value = int(version)
-            except ValueError as error:
-                raise status.invalid_argument(
-                    f"Failed to convert version: {version} to numeric."
-                ) from error
-        if label is not None:
-            spec.version_label = urllib.parse.unquote(label)
-        return spec
-
-    def _deadline(self):
-        if not self.timeout_in_ms or self.timeout_in_ms <= 0:
-            return None
-        return time.monotonic() + self.timeout_in_ms / 1000.0
-
-    def _dispatch(self, method, path, body, labels):
-        if method == "POST":
-            match = _PREDICTION_PATH.fullmatch(path)
-            if match:
-                name, version, label, verb = match.groups()
-                spec = self._model_spec(name, version, label)
-                labels.update(model=spec.name, api=verb.capitalize())
-                labels["version"] = spec.version.value if version is not None else None
-                return self._on_servable(
-                    spec, labels, lambda s: self._run(verb.lower(), s, spec, body, labels)
-                )
-        elif method == "GET":
-            match = _STATUS_PATH.fullmatch(path)
-            if match:
-                name, version, label, metadata = match.groups()
-                if not name:
-                    raise status.invalid_argument("Missing model name in request.")
-                spec = self._model_spec(name, version, label)
-                if metadata:
-                    labels.update(model=spec.name, api="GetModelMetadata")
-                    return self._on_servable(spec, labels, lambda s: self._metadata(s))
-                return self._status(spec)
-        raise status.invalid_argument(f"Malformed request: {method} {path}")
-
-    def _on_servable(self, spec, labels, run):
-        servable = self.manager.acquire(spec)
-        try:
-            labels["version"] = servable.version
-            return run(servable)
-        finally:
-            servable.release()
-
-    def _run(self, verb, servable, spec, body, labels):
-        document = parse_json_body(body)
-        signature_name = document.get("signature_name") or ""
-        labels["signature"] = signature_name
-        deadline = self._deadline()
-        if verb == "predict":
-            request = predict_pb2.PredictRequest()
-            request.model_spec.CopyFrom(spec)
-            request.model_spec.signature_name = signature_name
-            key = predict.signature_key(request.model_spec)
-            signature = servable.signatures.get(key)
-            if signature is None:
-                raise status.invalid_argument(
-                    f'Serving signature name: "{key}" not found in signature def'
-                )
-            layout = fill_predict_request(document, signature, request)
-            response = predict.predict(servable, request, deadline)
-            return predict_response_json(response, layout)
-        if verb == "classify":
-            request = classification_pb2.ClassificationRequest()
-            request.model_spec.CopyFrom(spec)
-            request.model_spec.signature_name = signature_name
-            fill_examples_request(document, request, "classify")
-            return classification_json(inference.classify(servable, request, deadline).result)
-        request = regression_pb2.RegressionRequest()
-        request.model_spec.CopyFrom(spec)
-        request.model_spec.signature_name = signature_name
-        fill_examples_request(document, request, "regress")
-        return regression_json(inference.regress(servable, request, deadline).result)
-
-    def _metadata(self, servable):
-        spec = model_pb2.ModelSpec(name=servable.name)
-        spec.version.value = servable.version
-        options = {
-            "preserving_proto_field_name": True,
-            "always_print_fields_with_no_presence": True,
-        }
-        return {
-            "model_spec": json_format.MessageToDict(spec, **options),
-            "metadata": {
-                "signature_def": json_format.MessageToDict(servable.signature_def_map, **options)
-            },
-        }
-
-    def _status(self, spec):
-        # As in TensorFlow Serving, a label in the path is ignored: every version is listed.
-        version = spec.version.value if spec.HasField("version") else None
-        response = get_model_status_pb2.GetModelStatusResponse()
-        for number, state, error in self.manager.version_states(spec.name, version):
-            entry = response.model_version_status.add(version=number, state=state)
-            entry.status.CopyFrom(
-                error.to_status_proto() if error is not None else status.ok_status_proto()
-            )
-        return json_format.MessageToDict(response, always_print_fields_with_no_presence=True)

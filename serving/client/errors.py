@@ -82,3 +82,8 @@ def error_from_rpc(error, method=None):
     code = error.code() if callable(getattr(error, "code", None)) else grpc.StatusCode.UNKNOWN
     details = error.details() if callable(getattr(error, "details", None)) else str(error)
     return error_for(code, details, method=method)
+
+
+def client_error(message, method=None):
+    """A request the client refuses before sending it: INVALID_ARGUMENT, as the server would."""
+    return error_for(grpc.StatusCode.INVALID_ARGUMENT, message, method=method)
