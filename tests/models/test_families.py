@@ -22,6 +22,7 @@ TINY = {
     "multi_width_cnn": {"max_length": 16, "embedding_dim": 4},
     "lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
     "cnn_lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
+    "ngram_bag": {"max_length": 16, "embedding_dim": 4, "buckets": 10},
     "char_gru": {"embedding_dim": 4, "hidden_units": 4, "num_layers": 1},
 }
 
@@ -65,7 +66,11 @@ class TestFamilies(TestCase):
         assert "'default'" in str(raised.value)
 
     def test_help_texts(self):
-        assert families.recipe_defaults("optimizer") == "adam for every family"
+        assert families.recipe_defaults("monitor") == (
+            "char_cnn val_accuracy, multi_width_cnn val_accuracy, lstm val_accuracy, "
+            "cnn_lstm val_accuracy, ngram_bag val_accuracy, char_gru val_loss"
+        )
+        assert "ngram_bag sparse_adam" in families.recipe_defaults("optimizer")
         assert families.recipe_defaults("patience").startswith("char_cnn 5, multi_width_cnn 3")
         assert families.recipe_defaults("seq_length") == "char_gru 100"
         assert families.recipe_defaults("embedding_dim").startswith("char_cnn none, ")
