@@ -22,6 +22,7 @@ from tfcharnlp.models import families
 from tuning.text_hypermodel import TextHyperModel
 
 # Inputs used when only the space is wanted; the space never depends on them.
+_PROBE_LENGTH = 256  # stands in for 'auto', long enough for every backbone
 _PROBE_VOCABULARY_SIZE = 16
 _PROBE_DATA = {"path": "search-space-probe.csv"}
 
@@ -68,7 +69,7 @@ def search_space(family, recipe=families.DEFAULT_RECIPE, **config_fields):
     ).resolve()
     if config.max_length == AUTO_LENGTH:
         # The data would measure it; the space does not depend on it.
-        config = config.replace(max_length=config.family_spec.min_length)
+        config = config.replace(max_length=max(config.family_spec.min_length, _PROBE_LENGTH))
     num_classes = None if config.is_language_model else 2
     inputs = ModelInputs(vocabulary_size=_PROBE_VOCABULARY_SIZE, num_classes=num_classes)
     return search_space_of(get_hypermodel(config, inputs))

@@ -245,4 +245,7 @@ def test_data_help_lists_named_alphabets(capsys):
         main(["data", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "zhang69 (default, 69 characters), zhang70 (70 characters), crepe (68" in help_text
-    assert "--max-length MAX_LENGTH characters (or words) per text (default: 1014)" in help_text
+    assert (
+        "--max-length MAX_LENGTH characters (or words) per text, or 'auto' (the training "
+        "texts' 95th percentile within the default family's bounds; default: auto)"
+    ) in help_text

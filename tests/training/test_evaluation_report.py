@@ -73,6 +73,17 @@ class TestEvaluationReport(TestCase):
         plot_training_curves(history, tmp_path / "curves.png")
         assert (tmp_path / "curves.png").read_bytes().startswith(PNG_SIGNATURE)
 
+    def test_history_csv_without_validation(self, tmp_path):
+        # What CSVLogger writes for a run without validation data (a test file only).
+        path = tmp_path / "history.csv"
+        path.write_text(
+            "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.0,NA,NA\n1,0.75,0.5,NA,NA\n"
+        )
+        history = read_history_csv(path)
+        assert history == {"accuracy": [0.5, 0.75], "loss": [1.0, 0.5]}
+        plot_training_curves(history, tmp_path / "curves.png")
+        assert (tmp_path / "curves.png").read_bytes().startswith(PNG_SIGNATURE)
+
     def test_mismatched_lengths(self):
         with pytest.raises(ValueError, match="predictions"):
             EvaluationReport.from_predictions([0, 1], [0], ["a", "b"])

@@ -187,7 +187,14 @@ class TestTimeBudget(TestCase):
                 self.last = [np.array(w) for w in self.model.get_weights()]
 
         ruin = RuinTheThirdEpoch()
-        config = tiny_config(tmp_path, epochs=6, max_time=50.0, patience=patience, schedule="none")
+        config = tiny_config(
+            tmp_path,
+            epochs=6,
+            max_time=50.0,
+            patience=patience,
+            schedule="none",
+            monitor="val_loss",
+        )
         result = train(config, extra_callbacks=[ruin])
         folder = result.model_dir
         history = result.history

@@ -33,7 +33,7 @@ DEFAULT_VALUES = {
         "num_layers": 1,
         "bidirectional": False,
         "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "learning_rate": 2e-3,
     },
     "cnn_lstm": {
         "variant": "sequential",
@@ -43,15 +43,15 @@ DEFAULT_VALUES = {
         "hidden_units": 128,
         "bidirectional": False,
         "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "learning_rate": 2e-3,
     },
     "char_gru": {
         "embedding_dim": 64,
         "hidden_units": 256,
         "num_layers": 2,
         "cell": "gru",
-        "dropout": 0.5,
-        "learning_rate": 1e-3,
+        "dropout": 0.1,
+        "learning_rate": 2e-3,
     },
 }
 
@@ -101,7 +101,8 @@ class TestHypermodels(TestCase):
         model = hypermodel.build(hp)
         ids = np.random.randint(0, 30, size=(2, 24)).astype("int32")
         assert tuple(model(ids).shape) == (2, 3)
-        assert model.optimizer.learning_rate.numpy() == pytest.approx(1e-3)
+        recipe_rate = families.get_family(family).recipe()["learning_rate"]
+        assert model.optimizer.learning_rate.numpy() == pytest.approx(recipe_rate)
         assert {m.name for m in model.metrics} >= {"loss", "compile_metrics"}
         # `train()` builds from the trial's config through the same function.
         trained = build_model(hypermodel.trial_config(hp), inputs())

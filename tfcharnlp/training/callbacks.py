@@ -7,6 +7,7 @@ import time
 import keras
 
 from tfcharnlp.training.model_folder import BACKUP_DIR, CHECKPOINT_FILE, HISTORY_FILE, LOG_DIR
+from tfcharnlp.training.resume_state import ResumeState
 from tfcharnlp.training.time_budget import TimeBudget
 
 
@@ -75,6 +76,7 @@ def build_callbacks(
     log_dir=None,
     extra=(),
     max_time=None,
+    config=None,
 ):
     """Callbacks for `Model.fit`, writing into `run_dir`.
 
@@ -85,6 +87,8 @@ def build_callbacks(
     - `TensorBoard` (`log_dir`, default `<run_dir>/logs`).
     - `ModelCheckpoint` of the best model by `monitor` (`checkpoints/best.keras`).
     - `EarlyStopping(patience, restore_best_weights=True)` when `patience > 0`.
+    - `ResumeState` (with `backup` and the run's `config`): early stopping's and
+      the checkpoint's memory kept across a kill, in `backup/`.
     - `TimeBudget(max_time)` when `max_time` (seconds) is given: stops after
       the batch that spends it.
     - `EpochLog` (one line per epoch) when the output is not a terminal.
@@ -102,20 +106,21 @@ def build_callbacks(
     callbacks.append(
         keras.callbacks.TensorBoard(log_dir=str(log_dir or run_dir / LOG_DIR), update_freq="epoch")
     )
+    best_checkpoint = early_stopping = None
     if checkpoint:
         path = run_dir / CHECKPOINT_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(path), monitor=monitor, mode=mode, save_best_only=True, verbose=0
-            )
+        best_checkpoint = keras.callbacks.ModelCheckpoint(
+            str(path), monitor=monitor, mode=mode, save_best_only=True, verbose=0
         )
+        callbacks.append(best_checkpoint)
     if patience and patience > 0:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
-            )
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
         )
+        callbacks.append(early_stopping)
+    if backup and config is not None:
+        callbacks.append(ResumeState(run_dir / BACKUP_DIR, config, early_stopping, best_checkpoint))
     if max_time is not None:
         callbacks.append(TimeBudget(max_time))
     callbacks.extend(progress_callbacks())

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -204,14 +205,24 @@ class EvaluationReport:
 
 
 def read_history_csv(path):
-    """Keras CSVLogger output -> {metric: [value per epoch]} (epoch column dropped)."""
+    """Keras CSVLogger output -> {metric: [value per epoch]} (epoch column dropped).
+
+    CSVLogger writes "NA" for a metric an epoch did not log (the `val_*`
+    columns of a run without validation data): such values read as NaN, and a
+    column that holds nothing else is dropped.
+    """
     history = {}
     with open(path, newline="") as stream:
         for row in csv.DictReader(stream):
             for key, value in row.items():
                 if key != "epoch":
-                    history.setdefault(key, []).append(float(value))
-    return history
+                    missing = value in (None, "", "NA")
+                    history.setdefault(key, []).append(math.nan if missing else float(value))
+    return {
+        key: values
+        for key, values in history.items()
+        if not all(math.isnan(value) for value in values)
+    }
 
 
 def plot_training_curves(history, path):

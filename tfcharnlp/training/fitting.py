@@ -6,7 +6,8 @@ from typing import Optional
 
 from tfcharnlp.training import callbacks as callbacks_lib
 from tfcharnlp.training.evaluation_report import read_history_csv
-from tfcharnlp.training.model_folder import CHECKPOINT_FILE, HISTORY_FILE
+from tfcharnlp.training.model_folder import BACKUP_DIR, CHECKPOINT_FILE, HISTORY_FILE
+from tfcharnlp.training.resume_state import check_resumable
 from tfcharnlp.training.time_budget import TimeBudget, TimeBudgetOutcome
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ def fit_model(config, run_dir, model, train_ds, validation_ds, extra_callbacks=(
     of it, and the model then keeps the best epoch's weights (see
     `_keep_best_weights`).
     """
+    # The config as the run resolved it (its data decided `max_length: auto`) is
+    # what `ResumeState` records, so a backup is compared with the same values.
+    check_resumable(run_dir / BACKUP_DIR, config)
     monitor = config.monitor
     if validation_ds is None and monitor.startswith("val_"):
         # Without a validation split (a test file only), watch the training metric instead.
@@ -81,6 +85,7 @@ def fit_model(config, run_dir, model, train_ds, validation_ds, extra_callbacks=(
         log_dir=config.log_dir,
         extra=extra_callbacks,
         max_time=config.max_time,
+        config=config,
     )
     if config.steps_per_epoch:
         train_ds = train_ds.repeat()
