@@ -9,18 +9,23 @@ benchmark can be refreshed without rerunning the others.
 import argparse
 import datetime
 import importlib
+import os
 import pathlib
 import platform
 import re
 import sys
+import time
+
+from bench import measure
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
 HEADER = (
     "# Benchmark results\n\n"
-    "Written by `make bench` (`python -m bench [NAME ...]`). Each section states the\n"
-    "command that produced it, the machine and the date. Ratios compare runs made\n"
-    "side by side in the same process, because this machine is noisy.\n"
+    "Written by `make bench` (`python -m bench [NAME ...]`). Each section ends with the\n"
+    "command that produced it, the machine, the date, the cores the run could use and\n"
+    "the 1-minute load average at its start and end, all read when it ran. Ratios\n"
+    "compare runs made side by side in the same process.\n"
 )
 
 
@@ -29,11 +34,17 @@ def available():
 
 
 def machine_line():
-    import os
-
     return (
         f"{platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores, {datetime.date.today().isoformat()}"
+    )
+
+
+def conditions_line(load_start, load_end, seconds):
+    """The cores this run could use and the machine's load around it, read now."""
+    return (
+        f"{measure.usable_cores()} usable cores; 1-minute load average {load_start:.1f} at the "
+        f"start, {load_end:.1f} at the end; {seconds / 60:.1f} min"
     )
 
 
@@ -59,8 +70,12 @@ def main(argv=None):
     for name in names:
         print(f"== bench {name}", flush=True)
         module = importlib.import_module(f"bench.bench_{name}")
+        load_start, started = measure.load_average(), time.monotonic()
         body = module.run()
-        body += f"\n\n_Command: `python -m bench {name}`; machine: {machine_line()}._\n"
+        conditions = conditions_line(load_start, measure.load_average(), time.monotonic() - started)
+        body += (
+            f"\n\n_Command: `python -m bench {name}`; machine: {machine_line()}; {conditions}._\n"
+        )
         # Read the file again just before writing: another benchmark may have
         # written its own section while this one ran, and must not be lost.
         text = RESULTS.read_text() if RESULTS.exists() else HEADER
