@@ -92,6 +92,17 @@ def time_pipeline(dataset):
     return count / (time.perf_counter() - start)
 
 
+def tokenizer_alone(tf, tokenizer, texts):
+    """Texts/s of the tokenizer in a `tf.function`, one batch after another, no tf.data."""
+    function = tf.function(tokenizer.__call__)
+    batches = [tf.constant(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)]
+    function(batches[0]).numpy()  # Tracing.
+    started = time.perf_counter()
+    for batch in batches:
+        function(batch).numpy()
+    return len(texts) / (time.perf_counter() - started)
+
+
 def check_trainers_encoder(tokenizer, texts):
     """The trainers' one-hot marks the same characters as the tokenizer's ids."""
     ids = tokenizer(texts).numpy()
@@ -153,8 +164,19 @@ def run():
         ),
         TRAINERS: lambda: len(texts) / _seconds(python_encode, texts),
     }
+    # Where the time goes: the tokenizer alone, on the texts whose kept window
+    # is ASCII (the byte-table path) and on the others (full UTF-8 decoding).
+    ascii_texts = [text for text in texts if text[:MAX_LENGTH].isascii()]
+    other_texts = [text for text in texts if not text[:MAX_LENGTH].isascii()]
+    alone = {
+        f"all {len(texts):,} texts": [],
+        f"{len(ascii_texts):,} texts with an ASCII window": [],
+        f"{len(other_texts):,} texts with a non-ASCII window": [],
+    }
     rates = {name: [] for name in methods}
     for repeat in range(REPEATS):
+        for values, subset in zip(alone.values(), (texts, ascii_texts, other_texts), strict=True):
+            values.append(tokenizer_alone(tf, tokenizer, subset))
         names = list(methods)
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
@@ -204,6 +226,11 @@ def run():
         f"one-hot float32: **{one_hot_ratio:.2f}x** ({verdict(one_hot_ratio)}). Against the "
         f"trainers' `alphabet.index` loop: {medians[OURS] / medians[TRAINERS]:.1f}x (ids) and "
         f"{medians[OURS_ONE_HOT] / medians[TRAINERS]:.1f}x (one-hot).",
+        "",
+        "Where the time goes: CharTokenizer alone in a `tf.function`, one batch of 128 after "
+        f"another on {threads} intra-op threads (no tf.data), median texts/s: "
+        + "; ".join(f"{name} {statistics.median(values):,.0f}" for name, values in alone.items())
+        + ".",
         "",
         "How the tokenizer works: each batch is first mapped byte by byte (`decode_raw` of the "
         "kept window + a byte table with lower-casing folded in) and only the rows holding a "
