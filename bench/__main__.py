@@ -48,6 +48,12 @@ def conditions_line(load_start, load_end, seconds):
     )
 
 
+def with_header(text):
+    """`text` with the current HEADER in place of whatever precedes its first section."""
+    first = text.find("<!-- bench:")
+    return HEADER + "\n" + (text[first:] if first >= 0 else text.lstrip())
+
+
 def replace_section(text, name, body):
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
@@ -79,7 +85,7 @@ def main(argv=None):
         # Read the file again just before writing: another benchmark may have
         # written its own section while this one ran, and must not be lost.
         text = RESULTS.read_text() if RESULTS.exists() else HEADER
-        RESULTS.write_text(replace_section(text, name, body))
+        RESULTS.write_text(with_header(replace_section(text, name, body)))
         print(body)
     return 0
 

@@ -69,3 +69,13 @@ def test_replace_section_replaces_only_its_own_section():
     assert appended.startswith(text.rstrip()) and appended.endswith(
         "<!-- bench:c -->\nc body\n<!-- /bench:c -->\n"
     )
+
+
+def test_with_header_replaces_a_stale_header_and_keeps_the_sections():
+    sections = "<!-- bench:a -->\nbody\n<!-- /bench:a -->\n"
+    assert bench_main.with_header("# Old header\n\nold words\n\n" + sections) == (
+        bench_main.HEADER + "\n" + sections
+    )
+    assert bench_main.with_header(bench_main.HEADER + "\n" + sections) == (
+        bench_main.HEADER + "\n" + sections
+    )
