@@ -22,10 +22,11 @@ BENCH_DIR = pathlib.Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
 HEADER = (
     "# Benchmark results\n\n"
-    "Written by `make bench` (`python -m bench [NAME ...]`). Each section ends with the\n"
-    "command that produced it, the machine, the date, the cores the run could use and\n"
-    "the 1-minute load average at its start and end, all read when it ran. Ratios\n"
-    "compare runs made side by side in the same process.\n"
+    "Written by `make bench` (`python -m bench [NAME ...]`); each benchmark replaces only\n"
+    "its own section. Each section ends with the command that produced it, the machine\n"
+    "and the date; sections written by the current runner also give the cores the run\n"
+    "could use and the 1-minute load average at its start and end, read when it ran.\n"
+    "Ratios compare runs made side by side in the same process.\n"
 )
 
 
