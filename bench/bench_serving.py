@@ -151,15 +151,29 @@ def _request(count):
     return request
 
 
-def _latency(function, stub, count):
-    """p50/p99 of the in-process call and of the gRPC call, interleaved call by call.
+def _session_signature(base):
+    """The serving signature run as the server runs it (`Servable`: a Session), in process."""
+    from serving.server.model_config import scan_versions
+    from serving.server.servable import Servable
+    from tfcharnlp import constants
+
+    versions = scan_versions(base)
+    servable = Servable(MODEL_NAME, max(versions), versions[max(versions)]).load()
+    return servable.signature(constants.SERVING_SIGNATURE)
+
+
+def _latency(function, session, stub, count):
+    """p50/p99 of the in-process call, the in-process Session call and the gRPC call,
+    interleaved call by call.
 
     Both sides start from the Python texts and end with numpy outputs: the
     in-process call converts the texts to a tensor and its outputs to numpy;
     the gRPC call builds its request with the client library
     (`request_builders.predict_request`) and decodes the response
-    (`response_readers.outputs_to_numpy`), every call. Alternating the two
-    puts both under the same machine load, so their difference (the server
+    (`response_readers.outputs_to_numpy`), every call. The Session call
+    (the server's own execution path, from a numpy array) splits the
+    overhead into execution engine and gRPC + servicer. Alternating the calls
+    puts all under the same machine load, so their difference (the server
     overhead) is not skewed by other processes.
     """
     import tensorflow as tf
@@ -169,11 +183,13 @@ def _latency(function, stub, count):
 
     texts = _texts(count)
     spec = request_builders.model_spec(MODEL_NAME, signature_name=constants.SERVING_SIGNATURE)
-    local, remote, errors = [], [], 0
+    local, in_session, remote, errors = [], [], [], 0
     for i in range(LATENCY_REQUESTS[count] + 50):
         started = time.perf_counter()
         outputs = function(**{constants.CLASSIFIER_INPUT: tf.constant(texts)})
         {key: value.numpy() for key, value in outputs.items()}
+        in_between = time.perf_counter()
+        session({constants.CLASSIFIER_INPUT: np.array(texts, dtype=object)})
         middle = time.perf_counter()
         try:
             request = request_builders.predict_request(
@@ -185,9 +201,10 @@ def _latency(function, stub, count):
             continue
         ended = time.perf_counter()
         if i >= 50:
-            local.append(middle - started)
+            local.append(in_between - started)
+            in_session.append(middle - in_between)
             remote.append(ended - middle)
-    return _percentiles(local), _percentiles(remote), errors
+    return _percentiles(local), _percentiles(in_session), _percentiles(remote), errors
 
 
 def _status_latency(stub):
@@ -311,6 +328,7 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
     try:
         base = base or build_model(os.path.join(workdir, MODEL_NAME))
         function = _in_process_function(base)
+        session = _session_signature(base)
         in_process, rows, errors = {}, {}, 0
         servers = {batching: _Server(base, workdir, batching) for batching in (False, True)}
         channels = {batching: grpc.insecure_channel(s.target) for batching, s in servers.items()}
@@ -321,16 +339,19 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
             # Several rounds: the machine's load changes from second to second;
             # the round with the median overhead is shown, every round listed.
             # Many texts cost more per round: fewer rounds of those.
-            overheads = {}
+            overheads, sessions, beyond_session = {}, {}, {}
             for count in LATENCY_REQUESTS:
                 rounds = []
                 for _ in range(LATENCY_ROUNDS if count == 1 else min(LATENCY_ROUNDS, 3)):
-                    local, remote, failed = _latency(function, stubs[False], count)
+                    local, in_session, remote, failed = _latency(
+                        function, session, stubs[False], count
+                    )
                     errors += failed
-                    rounds.append((remote[0] - local[0], local, remote))
+                    rounds.append((remote[0] - local[0], local, in_session, remote))
                 rounds.sort(key=lambda item: item[0])
-                _, in_process[count], rows[count] = rounds[len(rounds) // 2]
+                _, in_process[count], sessions[count], rows[count] = rounds[len(rounds) // 2]
                 overheads[count] = [item[0] for item in rounds]
+                beyond_session[count] = [item[3][0] - item[2][0] for item in rounds]
             floor = _status_latency(model_service_pb2_grpc.ModelServiceStub(channels[False]))
             bare = _bare_grpcio_latency()
             # Both servers run side by side and take turns, several rounds, so
@@ -362,15 +383,18 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
         "`tf.constant(texts)` into the loaded signature and `.numpy()` of its outputs; over "
         "gRPC, the client library's `predict_request` and `outputs_to_numpy`.",
         "",
-        "Latency: one client, in-process call and gRPC call alternating; the round with the median "
-        "overhead is shown.",
+        "Latency: one client; the in-process call, the in-process Session call (the server's "
+        "`Servable`, fed a numpy array: its execution path without gRPC) and the gRPC call "
+        "alternate; the round with the median overhead is shown.",
         "",
-        "| request | in-process p50 ms | in-process p99 ms | gRPC p50 ms | gRPC p99 ms |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| request | in-process p50 ms | in-process p99 ms | in-process Session p50 ms "
+        "| gRPC p50 ms | gRPC p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for count in LATENCY_REQUESTS:
         lines.append(
-            f"| {count} text{'s' if count > 1 else ''} | {in_process[count][0]:.3f} | {in_process[count][1]:.3f} "
+            f"| {count} text{'s' if count > 1 else ''} | {in_process[count][0]:.3f} "
+            f"| {in_process[count][1]:.3f} | {sessions[count][0]:.3f} "
             f"| {rows[count][0]:.3f} | {rows[count][1]:.3f} |"
         )
     lines += [
@@ -379,7 +403,10 @@ def measure(base=None, model=None, title="Serving (embedded gRPC server)"):
         f"measured interleaved call by call; median of {len(overheads[1])} rounds, which gave "
         f"{', '.join(f'{value:.3f}' for value in overheads[1])} ms; "
         f"target <= {TARGET_OVERHEAD_MS:g} ms: {verdict}). 64 texts: "
-        f"{', '.join(f'{value:.3f}' for value in overheads[64])} ms. "
+        f"{', '.join(f'{value:.3f}' for value in overheads[64])} ms. gRPC p50 minus the "
+        "in-process Session p50 (what gRPC, the servicer and the codec add to the server's own "
+        "execution path), 1 text: "
+        f"{', '.join(f'{value:.3f}' for value in sorted(beyond_session[1]))} ms. "
         f"For scale: a GetModelStatus round trip (no model call) takes {floor:.3f} ms p50 here, "
         f"and an empty health check on a minimal grpcio server (grpcio's own servicer, in the "
         f"benchmark's process) {bare:.3f} ms: the floor of a Python gRPC server on this machine.",
