@@ -1,9 +1,11 @@
 """Runs benchmarks and writes their figures into bench/RESULTS.md.
 
-Usage: `python -m bench [NAME ...]` (all when no name). Each benchmark is a
-module `bench/bench_<name>.py` with a `run() -> str` returning a Markdown
-section; only the sections of the benchmarks that ran are replaced, so one
-benchmark can be refreshed without rerunning the others.
+Usage: `python -m bench [NAME ...] [OPTIONS]` (all when no name). Each
+benchmark is a module `bench/bench_<name>.py` with a `run() -> str` returning
+a Markdown section; only the sections of the benchmarks that ran are
+replaced, so one benchmark can be refreshed without rerunning the others. A
+benchmark with options of its own defines `add_arguments(parser)` and takes
+the parsed flags as `run(args)` (e.g. `python -m bench quality --tasks sst2`).
 """
 
 import argparse
@@ -65,24 +67,29 @@ def replace_section(text, name, body):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "names", nargs="*", help=f"benchmarks to run (default: all of {available()})"
     )
-    args = parser.parse_args(argv)
-    names = args.names or available()
+    # The names come before the first flag; the named benchmarks add their own flags.
+    first_flag = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names = argv[:first_flag] or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
-    for name in names:
+    modules = {name: importlib.import_module(f"bench.bench_{name}") for name in names}
+    for name, module in modules.items():
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser.add_argument_group(f"{name} options"))
+    args = parser.parse_args(argv)
+    for name, module in modules.items():
         print(f"== bench {name}", flush=True)
-        module = importlib.import_module(f"bench.bench_{name}")
         load_start, started = measure.load_average(), time.monotonic()
-        body = module.run()
+        body = module.run(args) if hasattr(module, "add_arguments") else module.run()
         conditions = conditions_line(load_start, measure.load_average(), time.monotonic() - started)
-        body += (
-            f"\n\n_Command: `python -m bench {name}`; machine: {machine_line()}; {conditions}._\n"
-        )
+        shown = " ".join(["python -m bench", *argv]) if argv else f"python -m bench {name}"
+        body += f"\n\n_Command: `{shown}`; machine: {machine_line()}; {conditions}._\n"
         # Read the file again just before writing: another benchmark may have
         # written its own section while this one ran, and must not be lost.
         text = RESULTS.read_text() if RESULTS.exists() else HEADER

@@ -30,6 +30,8 @@ two ids, so we keep each character once:
 PADDING_ID = 0
 UNKNOWN_ID = 1
 NUM_RESERVED_IDS = 2
+# Hash buckets of the n-gram tokenizer that fit int32 ids after the reserved ones.
+MAX_NGRAM_BUCKETS = 2**31 - 1 - NUM_RESERVED_IDS
 PADDING_TOKEN = "<pad>"
 UNKNOWN_TOKEN = "<unk>"
 # `detokenize` writes this for the unknown id: the Unicode replacement

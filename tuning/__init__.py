@@ -15,6 +15,7 @@ _EXPORTS = {
     "HyperbandTuner": "tuning.tuner_factory",
     "LSTMHyperModel": "tuning.lstm_hypermodel",
     "MultiWidthCNNHyperModel": "tuning.multi_width_cnn_hypermodel",
+    "NGramBagHyperModel": "tuning.ngram_bag_hypermodel",
     "RandomSearchTuner": "tuning.tuner_factory",
     "SearchResults": "tuning.results",
     "TextHyperModel": "tuning.text_hypermodel",

@@ -19,6 +19,8 @@ from tfcharnlp.errors import ConfigError
         ({"validation_split": -0.1}, "validation_split"),
         ({"max_rows": 0}, "max_rows"),
         ({"max_text_chars": 0}, "max_text_chars"),
+        ({"max_rows": "10"}, "max_rows"),  # a string from a hand-written file, not a TypeError
+        ({"validation_split": "0.1"}, "validation_split"),
         ({"encoding": "no-such-codec"}, "encoding"),
         ({"text_columns": ()}, "text_columns"),
     ],
@@ -27,6 +29,15 @@ def test_bad_values_name_the_field(kwargs, field):
     with pytest.raises(ConfigError) as error:
         DataConfig(path="x.csv", **kwargs)
     assert error.value.field == field
+
+
+def test_messages_read_like_every_other_config_check():
+    with pytest.raises(ConfigError, match=r"max_rows: expected an integer >= 1 or None, got 0"):
+        DataConfig(path="x.csv", max_rows=0)
+    with pytest.raises(
+        ConfigError, match=r"validation_split: expected a number in \[0, 1\), got 1"
+    ):
+        DataConfig(path="x.csv", validation_split=1)
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,7 @@ def generator_cases(inputs):
 EXTRA_CASES = {
     "char_classifier": classifier_cases,
     "word_classifier": classifier_cases,
+    "ngram_classifier": classifier_cases,
     "generator": generator_cases,
 }
 

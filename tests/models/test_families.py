@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -21,6 +22,7 @@ TINY = {
     "multi_width_cnn": {"max_length": 16, "embedding_dim": 4},
     "lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
     "cnn_lstm": {"max_length": 16, "embedding_dim": 4, "hidden_units": 4},
+    "ngram_bag": {"max_length": 16, "embedding_dim": 4, "buckets": 10},
     "char_gru": {"embedding_dim": 4, "hidden_units": 4, "num_layers": 1},
 }
 
@@ -64,13 +66,23 @@ class TestFamilies(TestCase):
         assert "'default'" in str(raised.value)
 
     def test_help_texts(self):
-        assert families.recipe_defaults("optimizer") == "adam for every family"
+        assert families.recipe_defaults("monitor") == (
+            "char_cnn val_accuracy, multi_width_cnn val_accuracy, lstm val_accuracy, "
+            "cnn_lstm val_accuracy, ngram_bag val_accuracy, char_gru val_loss"
+        )
+        assert "ngram_bag sparse_adam" in families.recipe_defaults("optimizer")
         assert families.recipe_defaults("patience").startswith("char_cnn 5, multi_width_cnn 3")
         assert families.recipe_defaults("seq_length") == "char_gru 100"
         assert families.recipe_defaults("embedding_dim").startswith("char_cnn none, ")
         lines = families.describe_recipes().splitlines()
         assert len(lines) == sum(len(f.recipes) for f in families.FAMILIES.values())
         assert any(line.startswith("  char_cnn --recipe paper: ") for line in lines)
+
+    def test_the_readme_states_every_default_recipe(self):
+        readme = (Path(__file__).parents[2] / "README.md").read_text()
+        start = readme.index("<!-- recipes:")
+        block = readme[start : readme.index("<!-- /recipes -->")]
+        assert f"```text\n{families.describe_recipes()}\n```" in block
 
     def test_exports_are_the_named_objects_not_modules(self):
         tfcharnlp.models.register_all()  # every submodule imported: none may shadow a name

@@ -1,17 +1,16 @@
 """The named offline source `glove-6b-50d`, on a fake package with the real one's file layout."""
 
 import sys
-import types
 
 import numpy as np
 import pytest
 
+from tests.models.fake_glove import SPEC, install_fake_glove
 from tests.test_case import TestCase
 from tfcharnlp.errors import ConfigError, DataError
 from tfcharnlp.models import load_word_vectors
-from tfcharnlp.models.word_vectors import GLOVE_INSTALL, NAMED_WORD_VECTORS
+from tfcharnlp.models.word_vectors import GLOVE_INSTALL
 
-SPEC = NAMED_WORD_VECTORS["glove-6b-50d"]
 WORDS = ["the", ",", "cat", "sat", "naïve"]
 VOCABULARY = ["<pad>", "<unk>", "The", "cat", "SAT", "dog", "naïve"]
 
@@ -19,17 +18,7 @@ VOCABULARY = ["<pad>", "<unk>", "The", "cat", "SAT", "dog", "naïve"]
 @pytest.fixture
 def fake_glove(tmp_path, monkeypatch):
     """A module named like the real package whose ROOT holds a 5 x 3 .npy and its .parquet."""
-    pyarrow = pytest.importorskip("pyarrow")
-    import pyarrow.parquet as parquet
-
-    matrix = np.arange(15, dtype="float32").reshape(5, 3) / 10
-    np.save(tmp_path / SPEC.vectors_file, matrix)
-    # The real index file is a pandas-written frame with one column named "index".
-    parquet.write_table(pyarrow.table({"index": WORDS}), tmp_path / SPEC.vocabulary_file)
-    module = types.ModuleType(SPEC.module)
-    module.ROOT = str(tmp_path)
-    monkeypatch.setitem(sys.modules, SPEC.module, module)
-    return matrix
+    return install_fake_glove(tmp_path, monkeypatch, WORDS)
 
 
 class TestGloveVectors(TestCase):

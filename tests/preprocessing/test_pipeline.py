@@ -80,6 +80,37 @@ class TestMakePipeline(TestCase):
         assert all(sorted(order) == list(range(10)) for order in orders)
         assert orders[0] != orders[1]
 
+    def test_trim_padding_pads_each_batch_to_its_longest_text(self):
+        texts = ["abcdef", "a", "ab", "", "abc", "b"]
+        tokenizer = CharTokenizer(max_length=8)
+        dataset = tf.data.Dataset.from_tensor_slices((texts, list(range(6))))
+        trimmed = list(make_pipeline(dataset, tokenizer, 2, trim_padding=True).as_numpy_iterator())
+        assert [ids.shape for ids, _ in trimmed] == [(2, 6), (2, 2), (2, 3)]
+        full = tokenizer(texts).numpy()
+        for ids, labels in trimmed:
+            self.assertAllEqual(ids, full[labels][:, : ids.shape[1]])
+        # A batch of empty texts keeps its rows, with no columns.
+        empty = make_pipeline(
+            tf.data.Dataset.from_tensor_slices(["", ""]), tokenizer, 2, trim_padding=True
+        )
+        assert next(iter(empty)).shape == (2, 0)
+
+    def test_cached_ids_without_padding_are_padded_per_batch(self):
+        texts = [("a" * i) for i in range(1, 11)]
+        tokenizer = CharTokenizer(max_length=16)
+        dataset = tf.data.Dataset.from_tensor_slices((texts, list(range(1, 11))))
+        pipeline = make_pipeline(
+            dataset, tokenizer, 4, shuffle_buffer=10, cache=True, seed=3, cache_ids=True,
+            trim_padding=True,
+        )  # fmt: skip
+        for _ in range(2):
+            seen = []
+            for ids, lengths in pipeline.as_numpy_iterator():
+                assert ids.shape[1] == lengths.max()  # the batch's longest text
+                self.assertAllEqual((ids != 0).sum(axis=1), lengths)  # each row its own ids
+                seen.extend(lengths.tolist())
+            assert sorted(seen) == list(range(1, 11))
+
     @pytest.mark.parametrize(
         "kwargs, field",
         [

@@ -69,6 +69,24 @@ def word_classifier():
     return TextClassifier(backbone, num_classes=len(LABELS), preprocessor=preprocessor)
 
 
+def ngram_classifier():
+    """A fastText-style bag of hashed word uni- and bigrams and character 2-4-grams."""
+    from tfcharnlp.models import NGramBagBackbone, TextClassifier
+    from tfcharnlp.preprocessing import NGramTokenizer, TextNormalizer, TextPreprocessor
+
+    _seeded()
+    preprocessor = TextPreprocessor(
+        tokenizer=NGramTokenizer(
+            num_buckets=5000, ngrams=2, char_ngrams=(2, 4), max_length=48, split="punctuation"
+        ),
+        normalizer=TextNormalizer(steps=("strip_html", "lower")),
+    )
+    backbone = NGramBagBackbone(
+        vocabulary_size=preprocessor.vocabulary_size, max_length=48, embedding_dim=8
+    )
+    return TextClassifier(backbone, num_classes=len(LABELS), preprocessor=preprocessor)
+
+
 def generator():
     """A two-layer character GRU language model (the generation loop runs in-graph)."""
     from tfcharnlp.models import CharGRUBackbone, CharGRUCausalLM
@@ -122,6 +140,7 @@ def generator_inputs(model):
 FAMILIES = {
     "char_classifier": (char_classifier, {"labels": LABELS}, classifier_inputs),
     "word_classifier": (word_classifier, {"labels": LABELS}, classifier_inputs),
+    "ngram_classifier": (ngram_classifier, {"labels": LABELS}, classifier_inputs),
     "generator": (generator, {"max_generation_length": 64}, generator_inputs),
 }
 
@@ -129,6 +148,7 @@ FAMILIES = {
 STRING_INPUT = {
     "char_classifier": constants.CLASSIFIER_INPUT,
     "word_classifier": constants.CLASSIFIER_INPUT,
+    "ngram_classifier": constants.CLASSIFIER_INPUT,
     "generator": constants.GENERATOR_PROMPT,
 }
 

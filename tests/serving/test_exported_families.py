@@ -1,7 +1,8 @@
 """Every exported family behind the server: bad string input is refused and the server stays up.
 
 The char classifier, the word classifier (TF Text ops in-graph: a scalar
-string once crashed the process there) and the generator, exported by
+string once crashed the process there), the n-gram classifier (hashing
+in-graph) and the generator, exported by
 `tfcharnlp.export` (`exported_families`), each get their string input as a
 scalar, a `[1, 1]` matrix and an empty vector, over gRPC and REST. The first
 two are INVALID_ARGUMENT (HTTP 400), the empty one is answered with no rows,

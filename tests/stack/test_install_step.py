@@ -1,6 +1,6 @@
 """The image installs the project with the README's step, from the project's own files.
 
-One install recipe: the Makefile's `install` target (`pip install -e ".[dev]"`,
+One install recipe: the Makefile's `install` target (`pip install -e ".[dev,glove]"`,
 requirements from setup.cfg), which the README's quick start and CI use; the
 Dockerfile runs `make install` rather than a second, drifting pip line.
 """
@@ -11,7 +11,7 @@ import shlex
 
 from tests.conftest import REPO_ROOT
 
-README_INSTALL = 'pip install -e ".[dev]"'
+README_INSTALL = 'pip install -e ".[dev,glove]"'
 
 
 def _dockerfile_instructions():

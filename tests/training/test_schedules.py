@@ -73,3 +73,35 @@ class TestSchedules(TestCase):
         assert isinstance(
             make_optimizer(config.replace(optimizer="adam"), 10), keras.optimizers.Adam
         )
+
+    def test_linear_decay_reaches_the_floor_at_the_last_step(self):
+        # fastText's schedule: from the initial rate to min_learning_rate over all epochs.
+        config = TrainConfig.from_dict(
+            {"data": {"path": "x"}, "learning_rate": 0.1, "epochs": 4, "schedule": "linear"}
+        ).resolve()
+        self.assertAllClose(
+            values(make_schedule(config, 10), [0, 20, 40, 60]), [0.1, 0.05, 0.0, 0.0]
+        )
+        config = config.replace(min_learning_rate=0.02)
+        self.assertAllClose(values(make_schedule(config, 10), [0, 20, 40]), [0.1, 0.06, 0.02])
+        # A Keras schedule: it saves and loads with the optimizer, no registration needed.
+        schedule = make_schedule(config, 10)
+        restored = keras.optimizers.schedules.deserialize(
+            keras.optimizers.schedules.serialize(schedule)
+        )
+        self.assertAllClose(values(restored, [0, 13, 40]), values(schedule, [0, 13, 40]))
+
+    def test_sparse_adam_from_config(self):
+        from tfcharnlp.models.sparse_adam import SparseAdam
+
+        config = TrainConfig.from_dict(
+            {"data": {"path": "x"}, "optimizer": "sparse_adam", "clipnorm": 1.0}
+        ).resolve()
+        optimizer = make_optimizer(config, 10)
+        assert isinstance(optimizer, SparseAdam)
+        assert optimizer.clipnorm == 1.0
+        # The ngram_bag recipe's optimizer: SparseAdam on a linear decay.
+        config = TrainConfig.from_dict({"data": {"path": "x"}, "family": "ngram_bag"}).resolve()
+        optimizer = make_optimizer(config, 10)
+        assert isinstance(optimizer, SparseAdam)
+        assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.PolynomialDecay)

@@ -23,8 +23,9 @@ class TestTrainConfig(TestCase):
         # Recipe fields the file leaves out stay unset; the family's recipe fills them.
         assert config.batch_size is None and config.max_length is None
         resolved = config.resolve()
-        assert resolved.batch_size == 128
-        assert resolved.max_length == 1014
+        assert resolved.batch_size == families.get_family("lstm").recipe()["batch_size"] == 32
+        assert resolved.bidirectional is True
+        assert resolved.max_length == "auto"  # measured on the training texts
         assert resolved.epochs == 4  # the file's value wins over the recipe's
 
     def test_yaml_file(self, tmp_path):
@@ -91,6 +92,16 @@ class TestTrainConfig(TestCase):
             ({"max_length": 64}, "max_length"),  # too short for char_cnn's convolutions
             ({"batch_size": 0}, "batch_size"),
             ({"momentum": 1.0}, "momentum"),
+            ({"tokenizer": "ngram"}, "tokenizer"),  # char_cnn reads characters
+            ({"family": "ngram_bag", "tokenizer": "word"}, "tokenizer"),
+            ({"family": "lstm", "buckets": 1000}, "buckets"),  # an ngram_bag field
+            ({"family": "ngram_bag", "buckets": 0}, "buckets"),
+            ({"family": "ngram_bag", "buckets": 2**31}, "buckets"),
+            ({"family": "ngram_bag", "word_ngrams": 0}, "word_ngrams"),
+            ({"family": "ngram_bag", "char_ngram_min": -1}, "char_ngram_min"),
+            ({"family": "ngram_bag", "char_ngram_min": 5, "char_ngram_max": 3}, "char_ngram_max"),
+            ({"family": "ngram_bag", "char_ngram_min": 3, "char_ngram_max": 0}, "char_ngram_max"),
+            ({"family": "ngram_bag", "word_vectors": "v.txt"}, "word_vectors"),
         ],
     )
     def test_validation_names_the_field(self, overrides, field):
@@ -98,6 +109,19 @@ class TestTrainConfig(TestCase):
             TrainConfig.from_dict({**BASE, **overrides})
         assert raised.value.field == field
         assert str(raised.value).startswith(f"{field}:")
+
+    def test_the_tokenizer_defaults_to_the_familys_first(self):
+        assert TrainConfig.from_dict(BASE).tokenizer is None
+        assert TrainConfig.from_dict(BASE).resolve().tokenizer == "char"
+        resolved = TrainConfig.from_dict({**BASE, "family": "ngram_bag"}).resolve()
+        assert resolved.tokenizer == "ngram"
+        assert (resolved.buckets, resolved.word_ngrams) == (2_000_000, 2)
+        assert (resolved.char_ngram_min, resolved.char_ngram_max) == (0, 0)
+        assert resolved.optimizer == "sparse_adam" and resolved.schedule == "linear"
+        # A resolved config is a fixed point, and records the tokenizer it used.
+        assert resolved.resolve() == resolved
+        lstm = TrainConfig.from_dict({**BASE, "family": "lstm", "tokenizer": "word"})
+        assert lstm.resolve().tokenizer == "word"
 
     def test_bad_file(self, tmp_path):
         path = tmp_path / "broken.yaml"

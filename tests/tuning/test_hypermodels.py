@@ -6,6 +6,7 @@ import pytest
 from tests.test_case import TestCase
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
+from tfcharnlp.models.sparse_adam import SparseAdam
 from tfcharnlp.training.model_setup import ModelInputs, build_model
 from tfcharnlp.training.train_config import TrainConfig
 from tuning import search_space
@@ -14,6 +15,7 @@ from tuning.char_gru_hypermodel import CharGRUHyperModel
 from tuning.cnn_lstm_hypermodel import CNNLSTMHyperModel
 from tuning.lstm_hypermodel import LSTMHyperModel
 from tuning.multi_width_cnn_hypermodel import MultiWidthCNNHyperModel
+from tuning.ngram_bag_hypermodel import NGramBagHyperModel
 
 DATA = {"path": "train.csv"}
 
@@ -31,7 +33,7 @@ DEFAULT_VALUES = {
         "embedding_dim": 128,
         "hidden_units": 128,
         "num_layers": 1,
-        "bidirectional": False,
+        "bidirectional": True,
         "dropout": 0.5,
         "learning_rate": 2e-3,
     },
@@ -44,6 +46,12 @@ DEFAULT_VALUES = {
         "bidirectional": False,
         "dropout": 0.5,
         "learning_rate": 2e-3,
+    },
+    "ngram_bag": {
+        "embedding_dim": 16,
+        "token_dropout": 0.0,
+        "dropout": 0.0,
+        "learning_rate": 0.1,
     },
     "char_gru": {
         "embedding_dim": 64,
@@ -143,6 +151,23 @@ class TestHypermodels(TestCase):
             "filters": 64,
             "dense_units": 256,
         }
+
+    def test_ngram_bag_trials_share_the_runs_ids(self):
+        # The n-gram settings are the tokenizer's: fixed, not searched (every trial fits
+        # the ids the run tokenized once); the bag's width and dropouts are searched.
+        hp = keras_tuner.HyperParameters()
+        hp.Fixed("embedding_dim", 8)
+        hp.Fixed("token_dropout", 0.25)
+        hypermodel = NGramBagHyperModel(config("ngram_bag", max_length=12), inputs(2, 50))
+        model = hypermodel.build(hp)
+        ids = np.random.randint(0, 50, size=(2, 12)).astype("int32")
+        assert tuple(model(ids).shape) == (2, 2)
+        assert model.backbone.get_config()["token_dropout"] == 0.25
+        assert isinstance(model.optimizer, SparseAdam)
+        trial = hypermodel.trial_config(hp)
+        assert (trial.embedding_dim, trial.model_options) == (8, {"token_dropout": 0.25})
+        assert trial.buckets == 2_000_000 and trial.tokenizer == "ngram"
+        keras.backend.clear_session()
 
     def test_cnn_lstm_builds_each_variant(self):
         hypermodel = CNNLSTMHyperModel(config("cnn_lstm", max_length=16), inputs(2, 20))

@@ -9,7 +9,9 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 
+from tfcharnlp.data.split import check_split_fraction
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.validation import check_choice, check_int
 
 FORMATS = ("csv", "tsv", "jsonl", "text", "prefixed", "directory", "tfds")
 LABEL_PREFIX_STYLES = ("trec", "trec_fine", "fasttext")
@@ -95,24 +97,18 @@ class DataConfig:
             raise ConfigError("text_columns", "needs at least one column")
         if self.path is not None:
             self.path = os.fspath(self.path)
-        if self.format is not None and self.format not in FORMATS:
-            raise ConfigError("format", f"got {self.format!r}, expected one of {FORMATS}")
-        if self.label_prefix not in LABEL_PREFIX_STYLES:
-            raise ConfigError(
-                "label_prefix", f"got {self.label_prefix!r}, expected one of {LABEL_PREFIX_STYLES}"
-            )
-        if self.quoting is not None and self.quoting not in QUOTING_STYLES:
-            raise ConfigError("quoting", f"got {self.quoting!r}, expected one of {QUOTING_STYLES}")
-        if self.separator is not None and len(self.separator) != 1:
-            raise ConfigError("separator", f"must be one character, got {self.separator!r}")
-        if not 0.0 <= self.validation_split < 1.0:
-            raise ConfigError(
-                "validation_split", f"must be in [0, 1), got {self.validation_split!r}"
-            )
-        if self.max_rows is not None and self.max_rows < 1:
-            raise ConfigError("max_rows", f"must be positive, got {self.max_rows!r}")
-        if self.max_text_chars < 1:
-            raise ConfigError("max_text_chars", f"must be positive, got {self.max_text_chars!r}")
+        if self.format is not None:
+            check_choice("format", self.format, FORMATS)
+        check_choice("label_prefix", self.label_prefix, LABEL_PREFIX_STYLES)
+        if self.quoting is not None:
+            check_choice("quoting", self.quoting, QUOTING_STYLES)
+        if self.separator is not None and (
+            not isinstance(self.separator, str) or len(self.separator) != 1
+        ):
+            raise ConfigError("separator", f"expected one character, got {self.separator!r}")
+        check_split_fraction(self.validation_split)
+        check_int("max_rows", self.max_rows, minimum=1, optional=True)
+        check_int("max_text_chars", self.max_text_chars, minimum=1)
         if self.file_suffix is not None and not isinstance(self.file_suffix, str):
             raise ConfigError("file_suffix", f"expected a string, got {self.file_suffix!r}")
         if self.labels is not None:

@@ -9,14 +9,16 @@ Python's salted `hash`) keeps it stable across processes.
 
 import hashlib
 
-from tfcharnlp.errors import ConfigError
+from tfcharnlp.validation import check_number
 
 _HASH_RANGE = 2**64
 
 
-def _check_fraction(validation_split):
-    if not 0.0 <= validation_split < 1.0:
-        raise ConfigError("validation_split", f"must be in [0, 1), got {validation_split!r}")
+def check_split_fraction(validation_split):
+    """The share held out: a number in [0, 1) (0: nothing held out)."""
+    return check_number(
+        "validation_split", validation_split, low=0.0, high=1.0, high_inclusive=False
+    )
 
 
 def in_validation(text, validation_split, seed=0):
@@ -40,7 +42,7 @@ def split_examples(texts, labels, validation_split, seed=0):
         `((train_texts, train_labels), (validation_texts, validation_labels))`,
         with the label lists None when `labels` is None; the input order is kept.
     """
-    _check_fraction(validation_split)
+    check_split_fraction(validation_split)
     if labels is not None and len(labels) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
     train_texts, train_labels, validation_texts, validation_labels = [], [], [], []
@@ -64,6 +66,6 @@ def split_text(text, validation_split):
     A language model trains on one corpus; hashing would put all of it on
     one side, so, as char-rnn and nanoGPT do, the tail is held out.
     """
-    _check_fraction(validation_split)
+    check_split_fraction(validation_split)
     cut = len(text) - int(round(len(text) * validation_split))
     return text[:cut], text[cut:]

@@ -35,8 +35,13 @@ RECIPE_FIELDS = (
     "max_length",
     "seq_length",
     "embedding_dim",
+    "buckets",
+    "word_ngrams",
+    "char_ngram_min",
+    "char_ngram_max",
     "hidden_units",
     "num_layers",
+    "bidirectional",
     "dropout",
     "model_options",
     "optimizer",
@@ -73,6 +78,10 @@ class Family:
         auto_length_cap: the longest `max_length` that `"auto"` picks: the
             training cost grows with the length, and beyond this the family
             gains little from more of a long text.
+        cache_ids: whether training caches the tokenized ids rather than the
+            texts (for models whose step costs less than tokenizing a batch).
+        trim_padding: whether the backbone takes ids of any length, so that
+            batches are padded only to their longest text.
     """
 
     name: str
@@ -85,6 +94,8 @@ class Family:
     word_vectors: bool = False
     min_length: int = 1
     auto_length_cap: int = 1014
+    cache_ids: bool = False
+    trim_padding: bool = False
 
     @property
     def is_language_model(self):
@@ -191,11 +202,15 @@ MULTI_WIDTH_CNN_RECIPES = {
     },
 }
 LSTM_RECIPES = {
+    # Both directions: the backward pass ends on a text's first characters
+    # (TREC-6 questions on characters: 67% after 5 epochs both ways, 30%
+    # one way, which needed 10 epochs for 45%).
     "default": {
         "max_length": "auto",
         "embedding_dim": 128,
         "hidden_units": 128,
         "num_layers": 1,
+        "bidirectional": True,
         "dropout": 0.5,
         "model_options": {},
         **_RECURRENT_OPTIMIZATION,
@@ -206,6 +221,7 @@ CNN_LSTM_RECIPES = {
         "max_length": "auto",
         "embedding_dim": 128,
         "hidden_units": 128,
+        "bidirectional": False,
         "dropout": 0.5,
         "model_options": {},
         **_RECURRENT_OPTIMIZATION,
@@ -230,6 +246,42 @@ CHAR_GRU_RECIPES = {
         "decay_epochs": 1.0,
         "batch_size": 32,
     },
+}
+# fastText (Joulin et al. 2016): words and bigrams hashed into 2M buckets, the
+# softmax on their mean embedding, a learning rate decaying linearly to zero.
+# fastText's SGD on one example at a time becomes SparseAdam on batches here
+# (a step costs the rows it touched, and Adam evens out the small gradients
+# of long texts' rows); "sgd" is fastText's plain SGD, at its rate per
+# example (0.02 x 256), which suits large sets of short texts such as
+# SST-2's phrases. max_length is a cap, not "auto": a batch is padded only to
+# its longest text, and a bag loses the words it cuts. Measurements:
+# bench/RESULTS.md.
+NGRAM_BAG_RECIPES = {
+    "default": {
+        "max_length": 2048,
+        "buckets": 2_000_000,
+        "word_ngrams": 2,
+        "char_ngram_min": 0,
+        "char_ngram_max": 0,
+        "embedding_dim": 16,
+        "dropout": 0.0,
+        "model_options": {},
+        **_CLASSIFIER_OPTIMIZATION,
+        "optimizer": "sparse_adam",
+        "learning_rate": 0.1,
+        "momentum": 0.0,
+        "schedule": "linear",
+        "batch_size": 256,
+        "epochs": 5,
+    },
+}
+NGRAM_BAG_RECIPES["sgd"] = {
+    **NGRAM_BAG_RECIPES["default"],
+    "optimizer": "sgd",
+    "learning_rate": 5.12,
+    "epochs": 10,
+    # Every epoch runs; the best one on the validation data is kept.
+    "patience": 10,
 }
 
 
@@ -266,6 +318,12 @@ def _cnn_lstm_arguments(config):
         "variant": config.variant,
         "bidirectional": config.bidirectional,
     }
+    return backbone, {"dropout": config.dropout}
+
+
+def _ngram_bag_arguments(config):
+    # The bag takes ids of any length (`trim_padding`); max_length caps the tokenizer's.
+    backbone = {"max_length": None, "embedding_dim": config.embedding_dim}
     return backbone, {"dropout": config.dropout}
 
 
@@ -322,6 +380,17 @@ FAMILIES = {
             word_vectors=True,
         ),
         Family(
+            name="ngram_bag",
+            task=CLASSIFIER,
+            backbone="tfcharnlp.models.ngram_bag_backbone:NGramBagBackbone",
+            summary="fastText-style mean of hashed word (and character) n-gram embeddings",
+            recipes=NGRAM_BAG_RECIPES,
+            arguments=_ngram_bag_arguments,
+            tokenizers=("ngram",),
+            cache_ids=True,
+            trim_padding=True,
+        ),
+        Family(
             name="char_gru",
             task=LANGUAGE_MODEL,
             backbone="tfcharnlp.models.char_gru_backbone:CharGRUBackbone",
@@ -366,6 +435,15 @@ def recipe_defaults(field):
     return ", ".join(f"{name} {_format(value)}" for name, value in values)
 
 
+def _applies(field, values):
+    """Whether `field` changes what a recipe trains (momentum is SGD's, decay the step schedule's)."""
+    if field == "momentum":
+        return values.get("optimizer") == "sgd"
+    if field in ("decay_rate", "decay_epochs"):
+        return values.get("schedule") == "step"
+    return True
+
+
 def describe_recipes():
     """Every family's recipes, one line each (the epilog of `train --help`)."""
     lines = []
@@ -374,7 +452,7 @@ def describe_recipes():
             settings = " ".join(
                 f"{field}={_format(values[field])}"
                 for field in RECIPE_FIELDS
-                if field in values and values[field] != {}
+                if field in values and values[field] != {} and _applies(field, values)
             )
             lines.append(f"  {name} --recipe {recipe_name}: {settings}")
     return "\n".join(lines)

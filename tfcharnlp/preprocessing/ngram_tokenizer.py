@@ -4,14 +4,12 @@ import keras
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from tfcharnlp.alphabets import NUM_RESERVED_IDS, PADDING_ID
+from tfcharnlp.alphabets import MAX_NGRAM_BUCKETS, NUM_RESERVED_IDS, PADDING_ID
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.preprocessing.preprocessing_layer import IdsLayer
 from tfcharnlp.preprocessing.string_ops import WORD_SPLITS, split_words, unicode_lower
 from tfcharnlp.validation import check_bool, check_choice, check_int, check_optional_positive
 
-# Fingerprint64 buckets fit int32 ids only below this (ids are bucket + NUM_RESERVED_IDS).
-MAX_BUCKETS = 2**31 - 1 - NUM_RESERVED_IDS
 # fastText's marks around a word before its character n-grams are cut.
 WORD_BEGIN, WORD_END = "<", ">"
 # Prefixed to every character n-gram before hashing. Words never hold
@@ -109,9 +107,10 @@ class NGramTokenizer(IdsLayer):
     ):
         super().__init__(**kwargs)
         self.num_buckets = check_int("num_buckets", num_buckets, minimum=1)
-        if self.num_buckets > MAX_BUCKETS:
+        if self.num_buckets > MAX_NGRAM_BUCKETS:
             raise ConfigError(
-                "num_buckets", f"expected an integer in [1, {MAX_BUCKETS}], got {num_buckets!r}"
+                "num_buckets",
+                f"expected an integer in [1, {MAX_NGRAM_BUCKETS}], got {num_buckets!r}",
             )
         self.ngrams = check_int("ngrams", ngrams, minimum=1)
         self.char_ngrams = _check_char_ngrams(char_ngrams)

@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from tfcharnlp.alphabets import PADDING_ID
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.validation import check_optional_positive, check_positive
 
@@ -15,6 +16,7 @@ def make_pipeline(
     seed=None,
     drop_remainder=False,
     cache_ids=False,
+    trim_padding=False,
 ):
     """Returns `dataset` shuffled, batched, preprocessed and prefetched.
 
@@ -31,7 +33,15 @@ def make_pipeline(
     `batch_size`, and the cached ids are reshuffled every epoch. That is for
     models whose step costs less than tokenizing its batch (a bag of hashed
     n-grams: IMDB's reviews take seconds to tokenize, every epoch); the
-    memory is `max_length` int32 ids a text.
+    memory is `max_length` int32 ids a text (with `trim_padding`, only
+    the text's own ids).
+
+    With `trim_padding=True` each batch is padded only to its longest text
+    (at most `max_length`), for models that take ids of any length: a batch
+    of SST-2 sentences, whose unigrams and bigrams number 19 on average,
+    then holds a few dozen columns instead of the 2,048 an IMDB review may
+    need. The preprocessor must pad at the end with id 0 (as every
+    tokenizer here does).
 
     Args:
         dataset: `tf.data.Dataset` of scalar `tf.string` texts, or of tuples
@@ -42,6 +52,7 @@ def make_pipeline(
         cache: `False`, `True` (in memory) or a file path prefix.
         cache_ids: cache the ids rather than the texts when shuffling
             (needs `cache`).
+        trim_padding: pad each batch to its longest text only.
         seed: shuffle seed, for reproducible orders.
         drop_remainder: drop the last, smaller batch.
 
@@ -75,20 +86,31 @@ def make_pipeline(
             f"expected elements `text` or `(text, label, ...)` with scalar tf.string text, got {spec}",
         )
 
+    def ids_of(text):
+        ids = preprocessor(text)
+        return _trim_padding(ids) if trim_padding else ids
+
     if isinstance(spec, tuple):
 
         def preprocess(text, *rest):
-            return (preprocessor(text), *rest)
+            return (ids_of(text), *rest)
 
     else:
-        preprocess = preprocessor
+        preprocess = ids_of
 
     cache_path = cache if isinstance(cache, str) else ""
     if cache_ids and shuffle_buffer is not None:
         dataset = dataset.batch(batch_size).map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
-        dataset = dataset.unbatch().cache(cache_path)
+        dataset = dataset.unbatch()
+        if trim_padding:
+            dataset = dataset.map(_trim_one, num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.cache(cache_path)
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        if trim_padding:
+            # Texts of different lengths: each batch is padded to its longest.
+            dataset = dataset.padded_batch(batch_size, drop_remainder=drop_remainder)
+        else:
+            dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
         return dataset.prefetch(tf.data.AUTOTUNE)
     if cache is not False and shuffle_buffer is not None:
         dataset = dataset.cache(cache_path)
@@ -99,3 +121,15 @@ def make_pipeline(
     if cache is not False and shuffle_buffer is None:
         dataset = dataset.cache(cache_path)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _trim_padding(ids):
+    """`[batch, length]` ids without the trailing columns that are padding in every row."""
+    lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32), axis=-1)
+    return ids[:, : tf.reduce_max(tf.concat([lengths, [0]], axis=0))]
+
+
+def _trim_one(ids, *rest):
+    """One text's ids without their padding (an unbatched element)."""
+    length = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32))
+    return (ids[:length], *rest) if rest else ids[:length]

@@ -2,22 +2,26 @@
 
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.preprocessing.char_tokenizer import CharTokenizer
+from tfcharnlp.preprocessing.ngram_tokenizer import NGramTokenizer
 from tfcharnlp.preprocessing.text_normalizer import TextNormalizer
 from tfcharnlp.preprocessing.text_preprocessor import TextPreprocessor
 from tfcharnlp.preprocessing.word_tokenizer import WordTokenizer
 
 
 def build_preprocessor(config, train_texts=None):
-    """The classifier's `TextPreprocessor`: normalizer + char or word tokenizer.
+    """The classifier's `TextPreprocessor`: normalizer + char, word or n-gram tokenizer.
 
     Args:
         config: a resolved `TrainConfig` (its tokenizer, normalize,
             max_length, max_tokens, word_split, alphabet, extra_characters,
-            char_mode and reverse fields are read).
+            char_mode and reverse fields, and for n-grams buckets,
+            word_ngrams and char_ngram_min/max, are read).
         train_texts: `tf.data.Dataset` of training strings; a word tokenizer
             adapts its vocabulary to them (after normalization).
     """
     normalizer = TextNormalizer(steps=tuple(config.normalize)) if config.normalize else None
+    if config.tokenizer == "ngram":
+        return TextPreprocessor(tokenizer=ngram_tokenizer(config), normalizer=normalizer)
     if config.tokenizer == "word":
         if train_texts is None:
             raise ValueError("a word tokenizer needs the training texts to adapt its vocabulary")
@@ -37,6 +41,25 @@ def build_preprocessor(config, train_texts=None):
         mode=config.char_mode, max_length=config.max_length, reverse=config.reverse, **kwargs
     )
     return TextPreprocessor(tokenizer=tokenizer, normalizer=normalizer)
+
+
+def ngram_tokenizer(config):
+    """The `NGramTokenizer` of a resolved config: hashing needs no vocabulary, so no texts.
+
+    Words are lower-cased, as the word tokenizer's are; by the tokenizer only
+    when the normalizer does not already (lowering twice costs a second on IMDB).
+    """
+    char_ngrams = None
+    if config.char_ngram_max:
+        char_ngrams = (config.char_ngram_min, config.char_ngram_max)
+    return NGramTokenizer(
+        num_buckets=config.buckets,
+        ngrams=config.word_ngrams,
+        char_ngrams=char_ngrams,
+        max_length=config.max_length,
+        split=config.word_split,
+        lowercase="lower" not in config.normalize,
+    )
 
 
 def language_model_tokenizers(train_text, max_length):

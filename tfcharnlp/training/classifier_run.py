@@ -43,6 +43,7 @@ def train_classifier(config, run_dir, strategy, extra_callbacks=()):
         config,
         data.data_configs,
         label_vocabulary=vocabulary,
+        word_vectors_coverage=data.word_vectors_coverage,
         time_budget=fit.time_budget,
     )
     return TrainResult(

@@ -44,13 +44,21 @@ def is_trained_folder(path):
 
 
 def write_model_folder(
-    run_dir, model, config, data_configs, label_vocabulary=None, time_budget=None
+    run_dir,
+    model,
+    config,
+    data_configs,
+    label_vocabulary=None,
+    word_vectors_coverage=None,
+    time_budget=None,
 ):
     """Saves the model, its labels and the run's config; returns the recorded config dict.
 
     The resolved data configs (absolute paths, preset settings) let
     `evaluate` rebuild the exact held-out split without the original flags.
-    `time_budget` (a `TimeBudgetOutcome`) records whether `max_time` stopped the run.
+    With pre-trained word vectors, `word_vectors_coverage` (the share of
+    the vocabulary they covered) is recorded too. `time_budget` (a
+    `TimeBudgetOutcome`) records whether `max_time` stopped the run.
     """
     run_dir = pathlib.Path(run_dir)
     model.save(run_dir / MODEL_FILE)
@@ -59,6 +67,8 @@ def write_model_folder(
     recorded = config.to_dict()
     recorded["resolved_data"] = [data.get_config() for data in data_configs.values()]
     recorded["resolved_data_roles"] = list(data_configs)
+    if word_vectors_coverage is not None:
+        recorded["word_vectors_coverage"] = word_vectors_coverage
     if time_budget is not None:
         recorded["time_budget"] = time_budget.to_dict()
     (run_dir / TRAIN_CONFIG_FILE).write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")

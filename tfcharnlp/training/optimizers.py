@@ -30,6 +30,14 @@ def make_schedule(config, steps_per_epoch):
             step_size=max(1, round(config.cycle_epochs * steps_per_epoch)),
             mode=config.cyclic_mode,
         )
+    if config.schedule == "linear":
+        # fastText's: from the initial rate down to the floor at the last step.
+        return keras.optimizers.schedules.PolynomialDecay(
+            config.learning_rate,
+            decay_steps=max(1, config.epochs * steps_per_epoch),
+            end_learning_rate=config.min_learning_rate,
+            power=1.0,
+        )
     if config.schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(
             config.learning_rate,
@@ -40,9 +48,19 @@ def make_schedule(config, steps_per_epoch):
 
 
 def make_optimizer(config, steps_per_epoch):
-    """Adam or SGD with momentum, on the config's learning rate or schedule."""
+    """Adam, SGD with momentum, or `SparseAdam`, on the config's learning rate or schedule.
+
+    `SparseAdam` updates only the embedding rows a batch used (the others
+    keep their moments): the optimizer of a table of millions of hashed
+    n-grams (`ngram_bag`), where Adam's full-table update costs more than
+    the rest of the step. On dense gradients it is Adam.
+    """
     learning_rate = make_schedule(config, steps_per_epoch)
     kwargs = {"clipnorm": config.clipnorm} if config.clipnorm else {}
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(learning_rate, momentum=config.momentum, **kwargs)
+    if config.optimizer == "sparse_adam":
+        from tfcharnlp.models.sparse_adam import SparseAdam
+
+        return SparseAdam(learning_rate, **kwargs)
     return keras.optimizers.Adam(learning_rate, **kwargs)

