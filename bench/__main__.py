@@ -11,18 +11,24 @@ the parsed flags as `run(args)` (e.g. `python -m bench quality --tasks sst2`).
 import argparse
 import datetime
 import importlib
+import os
 import pathlib
 import platform
 import re
 import sys
+import time
+
+from bench import measure
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "RESULTS.md"
 HEADER = (
     "# Benchmark results\n\n"
-    "Written by `make bench` (`python -m bench [NAME ...]`). Each section states the\n"
-    "command that produced it, the machine and the date. Ratios compare runs made\n"
-    "side by side in the same process, because this machine is noisy.\n"
+    "Written by `make bench` (`python -m bench [NAME ...]`); each benchmark replaces only\n"
+    "its own section. Each section ends with the command that produced it, the machine\n"
+    "and the date; sections written by the current runner also give the cores the run\n"
+    "could use and the 1-minute load average at its start and end, read when it ran.\n"
+    "Ratios compare runs made side by side in the same process.\n"
 )
 
 
@@ -31,12 +37,24 @@ def available():
 
 
 def machine_line():
-    import os
-
     return (
         f"{platform.platform()}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores, {datetime.date.today().isoformat()}"
     )
+
+
+def conditions_line(load_start, load_end, seconds):
+    """The cores this run could use and the machine's load around it, read now."""
+    return (
+        f"{measure.usable_cores()} usable cores; 1-minute load average {load_start:.1f} at the "
+        f"start, {load_end:.1f} at the end; {seconds / 60:.1f} min"
+    )
+
+
+def with_header(text):
+    """`text` with the current HEADER in place of whatever precedes its first section."""
+    first = text.find("<!-- bench:")
+    return HEADER + "\n" + (text[first:] if first >= 0 else text.lstrip())
 
 
 def replace_section(text, name, body):
@@ -67,13 +85,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for name, module in modules.items():
         print(f"== bench {name}", flush=True)
+        load_start, started = measure.load_average(), time.monotonic()
         body = module.run(args) if hasattr(module, "add_arguments") else module.run()
+        conditions = conditions_line(load_start, measure.load_average(), time.monotonic() - started)
         shown = " ".join(["python -m bench", *argv]) if argv else f"python -m bench {name}"
-        body += f"\n\n_Command: `{shown}`; machine: {machine_line()}._\n"
+        body += f"\n\n_Command: `{shown}`; machine: {machine_line()}; {conditions}._\n"
         # Read the file again just before writing: another benchmark may have
         # written its own section while this one ran, and must not be lost.
         text = RESULTS.read_text() if RESULTS.exists() else HEADER
-        RESULTS.write_text(replace_section(text, name, body))
+        RESULTS.write_text(with_header(replace_section(text, name, body)))
         print(body)
     return 0
 

@@ -18,8 +18,8 @@ reads its peak RSS, then times training (`train_on_batch`, the same counts)
 and reads the peak RSS again. The sweep runs `PASSES` times, every other
 pass in reverse order; the best pass counts. Peak memory is `ru_maxrss` minus that of a
 baseline process that imports the same modules and builds nothing. Step
-counts are the same for every configuration. TensorFlow uses all cores
-(intra-op = inter-op = `os.cpu_count()`).
+counts are the same for every configuration. TensorFlow uses the usable
+cores (intra-op = inter-op = the process's CPU affinity).
 """
 
 import json
@@ -145,7 +145,7 @@ def plot(results):
     axis.set_xticks(LENGTHS, [str(n) for n in LENGTHS])
     axis.set_xlabel("max_length (characters)")
     axis.set_ylabel("samples/s (batch 32)")
-    axis.set_title("Throughput vs text length (2 shared CPU cores)")
+    axis.set_title(f"Throughput vs text length ({measure.usable_cores()} usable CPU cores)")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
@@ -188,10 +188,10 @@ def run():
         "processes only slows a run (peak memory: the largest of the passes). Peak memory: `ru_maxrss` of that process "
         f"minus a baseline process that imports TensorFlow, Keras and tfcharnlp.models and builds "
         f"nothing ({baseline:.0f} MiB); the inference peak is read before training starts. "
-        f"TensorFlow threads: intra-op = inter-op = {measure.cpu_threads()} (all cores). The "
-        "machine was shared with other engineers' tests and benchmarks during the run, so "
-        "absolute figures are noisy (few steps); the trends over a 32x range of lengths are "
-        f"what this shows. Whole benchmark: {elapsed / 60:.1f} min.",
+        f"TensorFlow threads: intra-op = inter-op = {measure.cpu_threads()} (the usable cores). "
+        "Few steps are timed, so absolute figures move with the machine's load (read at the "
+        "start and end of the run, below); the trends over a 32x range of lengths are what "
+        f"this shows. Whole benchmark: {elapsed / 60:.1f} min.",
         "",
         "| model | max_length | parameters | training samples/s (each pass) | "
         "inference samples/s (each pass) | training peak MiB | inference peak MiB |",

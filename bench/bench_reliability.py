@@ -1,16 +1,20 @@
-"""Reliability benchmark: 60 s of load from 32 clients with batching, then the fault scenarios.
+"""Reliability benchmark: 60 s of load from 32 clients with batching, faults and a fuzz.
 
-Load: a `tfcharnlp serve` subprocess (batching on) serves the tiny classifier
-of bench_serving; 32 client threads, each with its own channel, send 1-text
-Predict calls back to back for 60 s. Reported: calls, errors, p50/p99, the
-server's RSS (VmRSS) at the start, every 10 s and at the end, and its clean
-exit on SIGTERM.
+Load: a `tfcharnlp serve` subprocess (batching on) serves an exported,
+untrained CharCNN-small, then an exported word BiLSTM (the serving
+benchmarks' exports); 32 client threads, each with its own channel, send
+1-text Predict calls back to back for 60 s. Reported per model: calls,
+errors, p50/p99, the server's RSS (VmRSS) at the start, every 10 s and at
+the end, and its clean exit on SIGTERM.
 
 Faults (each on its own small server, with a client loop running through the
 fault): a corrupt, a half-copied and a deleted version; a config reload
 removing one model and adding another; clients vanishing mid-call; SIGTERM
-under load; bad-input fuzz over gRPC and REST. Reported per scenario: calls
-made during the fault, failed calls, and what GetModelStatus said afterwards.
+under load. Reported per scenario: calls made during the fault, failed
+calls, and what GetModelStatus said afterwards. Fuzz: random bytes to every
+gRPC method, well-formed requests with bad contents (`bench.grpc_fuzz`) and
+bad REST bodies, with an alive check after every payload; answers counted
+by status code.
 """
 
 import os
@@ -39,8 +43,8 @@ def _rss_mib(pid):
     return float("nan")
 
 
-def _serve(base, workdir, extra=(), batching=None):
-    return measure.start_serve_process(base, MODEL_NAME, workdir, batching=batching, extra=extra)
+def _serve(base, workdir, extra=(), batching=None, model=MODEL_NAME):
+    return measure.start_serve_process(base, model, workdir, batching=batching, extra=extra)
 
 
 def _percentile(values, q):
@@ -55,27 +59,28 @@ def _predict_request(model=MODEL_NAME, texts=("a short text to classify",)):
     return request_for(model, texts)
 
 
-def run_load(base, workdir):
+def run_load(base, workdir, model):
+    """`LOAD_CLIENTS` clients for `LOAD_SECONDS` on a batching server of `model` at `base`."""
     import grpc
     from tensorflow_serving.apis import prediction_service_pb2_grpc
 
     from bench.bench_serving import BATCHING_PARAMETERS
 
-    process, target = _serve(base, workdir, batching=BATCHING_PARAMETERS)
+    process, target = _serve(base, workdir, batching=BATCHING_PARAMETERS, model=model)
     result = {"rss": [], "errors": {}, "calls": 0}
     latencies, lock = [], threading.Lock()
     try:
         with grpc.insecure_channel(target) as channel:
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
             for _ in range(20):
-                stub.Predict(_predict_request(), timeout=30)
+                stub.Predict(_predict_request(model), timeout=30)
         result["rss"].append((0.0, _rss_mib(process.pid)))
         started = time.monotonic()
         deadline = started + LOAD_SECONDS
 
         def client():
             mine, errors = [], {}
-            request = _predict_request()
+            request = _predict_request(model)
             with grpc.insecure_channel(target) as channel:
                 stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
                 while time.monotonic() < deadline:
@@ -322,23 +327,25 @@ def run_sigterm(base, workdir):
 
 
 def run_fuzz(repository, staging):
+    """Random bytes to every gRPC method, well-formed bad requests, bad REST bodies.
+
+    After every payload the server must still answer a good Predict (the
+    alive check). Returns `({set: {code: count}}, alive checks passed,
+    alive checks made)`.
+    """
     import grpc
     from tensorflow_serving.apis import prediction_service_pb2_grpc
 
+    from bench.grpc_fuzz import structured_cases
     from serving.server import start_server
-    from tests.serving.reliability_helpers import (
-        bad_tensors,
-        publish,
-        request_for,
-        rest_bodies,
-    )
+    from tests.serving.reliability_helpers import publish, request_for, rest_bodies
 
     base = os.path.join(repository, "fuzz")
     os.makedirs(base)
     publish(staging, "v1", base, 1)
     rng = random.Random(3)
-    outcomes = {"grpc": {}, "rest": {}}
-    alive_checks = 0
+    outcomes, by_case = {}, {}
+    alive = {"passed": 0, "made": 0}
     with start_server(
         model_name="m",
         model_base_path=base,
@@ -362,7 +369,27 @@ def run_fuzz(repository, staging):
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
 
             def note(kind, code):
-                outcomes[kind][code] = outcomes[kind].get(code, 0) + 1
+                counts = outcomes.setdefault(kind, {})
+                counts[code] = counts.get(code, 0) + 1
+
+            def check_alive():
+                alive["made"] += 1
+                try:
+                    stub.Predict(request_for("m"), timeout=10)
+                    alive["passed"] += 1
+                except grpc.RpcError:
+                    pass
+
+            def send(kind, call, payload, name=None):
+                try:
+                    call(payload, timeout=20)
+                    code = "OK"
+                except grpc.RpcError as error:
+                    code = error.code().name
+                note(kind, code)
+                if name is not None:
+                    by_case.setdefault(code, []).append(name)
+                check_alive()
 
             methods = [
                 f"/tensorflow.serving.PredictionService/{m}"
@@ -379,35 +406,35 @@ def run_fuzz(repository, staging):
                     payload = bytes(
                         rng.getrandbits(8) for _ in range(rng.choice((1, 9, 100, 5000)))
                     )
-                    try:
-                        call(payload, timeout=10)
-                        note("grpc", "OK")
-                    except grpc.RpcError as error:
-                        note("grpc", error.code().name)
-            for tensor in bad_tensors().values():
-                request = request_for("m")
-                request.inputs["text"].CopyFrom(tensor)
-                try:
-                    stub.Predict(request, timeout=20)
-                    note("grpc", "OK")
-                except grpc.RpcError as error:
-                    note("grpc", error.code().name)
+                    send("gRPC random bytes (7 methods x 20)", call, payload)
+            for name, method, request in structured_cases("m"):
+                send(f"gRPC well-formed {method}", getattr(stub, method), request, name)
             for body in rest_bodies().values():
-                note("rest", rest(body))
-                alive_checks += stub.Predict(request_for("m"), timeout=10) is not None
-            alive_checks += rest(b'{"instances": ["abc"]}') == "200"
-    return outcomes, alive_checks, len(rest_bodies()) + 1
+                note("REST bad bodies", rest(body))
+                check_alive()
+            alive["made"] += 1
+            alive["passed"] += rest(b'{"instances": ["abc"]}') == "200"
+    return outcomes, by_case, alive["passed"], alive["made"]
 
 
 def run():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from bench.bench_serving import build_model
+    from bench.bench_serving_char_cnn import MODEL_NAME as CHAR_CNN
+    from bench.bench_serving_char_cnn import export_char_cnn
+    from bench.bench_serving_lstm import MODEL_NAME as WORD_LSTM
+    from bench.bench_serving_lstm import export_word_lstm
     from tests.serving import server_models
 
     workdir = tempfile.mkdtemp(prefix="bench_reliability_")
     try:
         base = build_model(os.path.join(workdir, MODEL_NAME))
-        load = run_load(base, workdir)
+        loads = {}
+        for label, model, export in (
+            ("exported CharCNN-small (untrained)", CHAR_CNN, export_char_cnn),
+            ("exported word BiLSTM (untrained)", WORD_LSTM, export_word_lstm),
+        ):
+            loads[label] = run_load(export(os.path.join(workdir, "exports")), workdir, model)
 
         staging = os.path.join(workdir, "staging")
         server_models.build_text_model(staging, "v1")
@@ -426,30 +453,39 @@ def run():
         )
         faults.append(("clients vanish mid-call (20 calls)", *run_disconnects(repository, staging)))
         sigterm = run_sigterm(base, workdir)
-        fuzz, alive, alive_expected = run_fuzz(repository, staging)
+        fuzz, by_case, alive, alive_expected = run_fuzz(repository, staging)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    rss = load["rss"]
-    errors = sum(load["errors"].values())
     lines = [
         "## Reliability (load, faults, fuzz)",
         "",
-        f"**Load:** {LOAD_CLIENTS} concurrent clients (own channel each, 1-text Predict back to back) "
-        f"for {load['seconds']:.0f} s against a `tfcharnlp serve` subprocess with batching "
-        "(bench_serving's tiny classifier and batching parameters).",
+        f"**Load:** {LOAD_CLIENTS} concurrent clients (own channel each, 1-text Predict back to "
+        f"back) for {LOAD_SECONDS:g} s against a `tfcharnlp serve` subprocess with batching "
+        "(bench_serving's batching parameters), on each exported model in turn.",
         "",
-        "| calls | errors | calls/s | p50 ms | p99 ms | RSS start MiB | RSS end MiB | exit on SIGTERM |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-        f"| {load['calls']} | {errors}"
-        + (f" ({', '.join(f'{k} {v}' for k, v in load['errors'].items())})" if errors else "")
-        + f" | {load['calls'] / load['seconds']:.0f} | {load['p50']:.2f} | {load['p99']:.2f} "
-        f"| {rss[0][1]:.0f} | {rss[-1][1]:.0f} | code {load['exit_code']} after "
-        f"{load['stop_seconds']:.1f} s |",
-        "",
-        "RSS during the run: "
-        + ", ".join(f"{seconds:.0f} s: {mib:.0f} MiB" for seconds, mib in rss)
-        + ".",
+        "| model | calls | errors | calls/s | p50 ms | p99 ms | RSS start MiB | RSS end MiB "
+        "| exit on SIGTERM |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, load in loads.items():
+        rss = load["rss"]
+        errors = sum(load["errors"].values())
+        lines.append(
+            f"| {label} | {load['calls']} | {errors}"
+            + (f" ({', '.join(f'{k} {v}' for k, v in load['errors'].items())})" if errors else "")
+            + f" | {load['calls'] / load['seconds']:.0f} | {load['p50']:.2f} | {load['p99']:.2f} "
+            f"| {rss[0][1]:.0f} | {rss[-1][1]:.0f} | code {load['exit_code']} after "
+            f"{load['stop_seconds']:.1f} s |"
+        )
+    lines.append("")
+    for label, load in loads.items():
+        lines.append(
+            f"RSS during the run, {label}: "
+            + ", ".join(f"{seconds:.0f} s: {mib:.0f} MiB" for seconds, mib in load["rss"])
+            + "."
+        )
+    lines += [
         "",
         "**Faults** (in-process server, file system polled every "
         f"{POLL_SECONDS:g} s; a client loop sends Predict to `m` throughout):",
@@ -465,16 +501,32 @@ def run():
         f"| {total - completed} | in-flight calls completed: {completed}/{total}; later calls "
         f"refused: {refusals or 'none'}; exit code {exit_code} after {seconds:.1f} s |",
         "",
-        "**Fuzz** (every answer is an error code; the server is checked alive after each REST body):",
+        "**Fuzz** (the in-process server of the faults above, serving the test text model "
+        "with predict, classify and regress signatures): random bytes to every gRPC method; "
+        "well-formed Predict, Classify, Regress and GetModelMetadata requests with bad contents "
+        "(`bench/grpc_fuzz.py`: wrong dtypes and shapes, huge dims, empty and non-UTF-8 "
+        "strings, NaN, negative versions, missing fields, oversized batches); bad REST bodies. "
+        "After every payload a good Predict must succeed (the alive check).",
         "",
-        "| protocol | answers by code |",
+        "| payloads | answers by status code |",
         "| --- | --- |",
     ]
     for kind, codes in fuzz.items():
         lines.append(
-            f"| {kind} | "
+            f"| {kind} ({sum(codes.values())}) | "
             + ", ".join(f"{code}: {count}" for code, count in sorted(codes.items()))
             + " |"
         )
-    lines += ["", f"Alive checks passed: {alive}/{alive_expected}."]
+    lines += [
+        "",
+        "Well-formed requests not answered INVALID_ARGUMENT, by code: "
+        + "; ".join(
+            f"{code}: {', '.join(names)}"
+            for code, names in sorted(by_case.items())
+            if code != "INVALID_ARGUMENT"
+        )
+        + ".",
+        "",
+        f"**Alive checks passed: {alive}/{alive_expected}.**",
+    ]
     return "\n".join(lines)

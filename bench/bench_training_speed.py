@@ -22,9 +22,13 @@ ids, in one process:
   PyTorch). `torch.optim.Adam`, `F.cross_entropy`.
 
 The parameter counts are asserted equal. Each model is warmed up, then
-the models take turns for `ROUNDS` rounds of `STEPS` training steps; the
-median round counts. Both frameworks use all cores (intra-op threads =
-`os.cpu_count()`; TensorFlow's inter-op pool too). The machine's dense
+the models take turns for `ROUNDS` rounds; in each round every model runs
+as many steps as fill about `ROUND_SECONDS` (counted from its warm-up
+step), since one-step rounds swing with the machine's load far more than
+the ratio measured. The headline is the ratio of the median rates, with
+the range of the rounds' own ratios as its spread. Both frameworks use all
+usable cores (intra-op threads = the process's CPU affinity; TensorFlow's
+inter-op pool too). The machine's dense
 float32 FLOP/s is a step of 2048x2048 TensorFlow matmuls that takes its turn
 in every round (so it sees the same load); numpy's and TensorFlow's best
 matmul alone, before and after, are reported too. FLOPs per sample are
@@ -46,10 +50,15 @@ BATCH_SIZE = 128
 VOCABULARY_SIZE = 71  # Padding + 70 characters: 70 one-hot channels.
 NUM_CLASSES = 4
 WARMUP = int(os.environ.get("BENCH_TRAINING_SPEED_WARMUP", 2))
-STEPS = int(os.environ.get("BENCH_TRAINING_SPEED_STEPS", 1))
-ROUNDS = int(os.environ.get("BENCH_TRAINING_SPEED_ROUNDS", 11))
+ROUND_SECONDS = float(os.environ.get("BENCH_TRAINING_SPEED_ROUND_SECONDS", 4))
+ROUNDS = int(os.environ.get("BENCH_TRAINING_SPEED_ROUNDS", 7))
+LAYER_ROUND_SECONDS = 2
 LAYER_ROUNDS = 5
-TARGET_RATIO = 1.5
+TARGET_RATIO = 2.0
+TFCHARNLP = "tfcharnlp (gathered one-hot, default)"
+XLA = "tfcharnlp + XLA (jit_compile=True)"
+ONE_HOT = "TF one-hot Conv1D (ablation)"
+PYTORCH = "PyTorch one-hot nn.Conv1d"
 MATMUL = "dense matmul (machine reference)"
 LEARNING_RATE = 1e-3
 
@@ -307,10 +316,10 @@ def run():
         optimizer.step()
 
     steps = {
-        "tfcharnlp (gathered one-hot, default)": lambda: gathered.train_on_batch(tf_ids, tf_labels),
-        "tfcharnlp + XLA (jit_compile=True)": lambda: xla.train_on_batch(tf_ids, tf_labels),
-        "TF one-hot Conv1D (ablation)": lambda: one_hot.train_on_batch(tf_ids, tf_labels),
-        "PyTorch one-hot nn.Conv1d": torch_step,
+        TFCHARNLP: lambda: gathered.train_on_batch(tf_ids, tf_labels),
+        XLA: lambda: xla.train_on_batch(tf_ids, tf_labels),
+        ONE_HOT: lambda: one_hot.train_on_batch(tf_ids, tf_labels),
+        PYTORCH: torch_step,
     }
     # The machine's FLOP/s is timed inside the same rounds, so each model's
     # fraction compares with the matmul rate under the same load.
@@ -318,13 +327,13 @@ def run():
     steps[MATMUL] = matmul
     flops_before = measure.matmul_flops()
     start = time.perf_counter()
-    rates = measure.interleaved_rates(steps, WARMUP, STEPS, ROUNDS)
+    rates, steps_per_round = measure.timed_rounds(steps, WARMUP, ROUND_SECONDS, ROUNDS)
     elapsed = time.perf_counter() - start
     layers_start = time.perf_counter()
-    layer_rates = measure.interleaved_rates(
+    layer_rates, _ = measure.timed_rounds(
         layer_steps(tf, torch, gathered, one_hot, torch_model, ids, torch_inputs),
         WARMUP,
-        1,
+        LAYER_ROUND_SECONDS,
         LAYER_ROUNDS,
     )
     layers_elapsed = time.perf_counter() - layers_start
@@ -334,19 +343,18 @@ def run():
     machine_flops = statistics.median(matmul_rates) * matmul_flops_per_step
 
     executed = {
-        "tfcharnlp (gathered one-hot, default)": training_flops(True),
-        "tfcharnlp + XLA (jit_compile=True)": training_flops(True),
-        "TF one-hot Conv1D (ablation)": training_flops(False),
-        "PyTorch one-hot nn.Conv1d": training_flops(False),
+        TFCHARNLP: training_flops(True),
+        XLA: training_flops(True),
+        ONE_HOT: training_flops(False),
+        PYTORCH: training_flops(False),
     }
     samples = {name: rate * BATCH_SIZE for name, (rate, _) in rates.items()}
-    reference = "PyTorch one-hot nn.Conv1d"
-    baseline = samples[reference]
-    paired = {name: measure.paired_ratio(rates, name, reference) for name in rates}
-    ratio = paired["tfcharnlp (gathered one-hot, default)"]
-    gather_gain = measure.paired_ratio(
-        rates, "tfcharnlp (gathered one-hot, default)", "TF one-hot Conv1D (ablation)"
-    )
+    # Headline: the ratio of the median rates; spread: the rounds' own ratios.
+    ratios = {name: measure.ratio_of_medians(rates[name][1], rates[PYTORCH][1]) for name in rates}
+    spreads = {name: measure.paired_ratios(rates, name, PYTORCH) for name in rates}
+    ratio = ratios[TFCHARNLP]
+    gather_gain = measure.ratio_of_medians(rates[TFCHARNLP][1], rates[ONE_HOT][1])
+    gather_spread = measure.paired_ratios(rates, TFCHARNLP, ONE_HOT)
 
     dense_flops = training_flops(False)
     layers = char_cnn_small_flops()
@@ -358,17 +366,18 @@ def run():
         f"Random ids, vocabulary {VOCABULARY_SIZE} (70 one-hot channels), {NUM_CLASSES} classes, "
         f"Adam. Parameters: tfcharnlp {tf_params:,}, PyTorch {torch_params:,} (asserted equal). "
         f"Threads: TensorFlow intra-op = inter-op = {threads}, `torch.set_num_threads({threads})` "
-        f"({threads} = all cores). {WARMUP} warm-up steps each, then {ROUNDS} rounds of {STEPS} "
-        "step(s) per model, taking turns (the starting model rotates); samples/s is the median "
-        "round (each round's in brackets), the ratio the median of the rounds' ratios to "
-        "PyTorch in the same round. The machine was shared with other engineers' tests and "
-        "benchmarks during the run (load average above the 2 cores), so absolute rates swing "
-        "from round to round; the side-by-side ratios are what counts. "
+        f"({threads} = the usable cores). {WARMUP} warm-up steps each, then {ROUNDS} rounds "
+        f"taking turns (the starting model rotates), each model running as many steps per round "
+        f"as fill about {ROUND_SECONDS:g} s at its warm-up speed (steps per round: "
+        + ", ".join(f"{name.split(' (')[0]} {count}" for name, count in steps_per_round.items())
+        + "). samples/s is the median round (each round's in brackets); the ratio to PyTorch is "
+        "the ratio of the median rates, with the range of the rounds' own ratios (same round, "
+        "side by side) in brackets. "
         f"torch {torch.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}. "
         f"The TF one-hot Conv1D model starts from the tfcharnlp model's weights: max |logit "
         f"difference| {difference:.1e}.",
         "",
-        "| model | samples/s | vs PyTorch | training GFLOP/sample (executed) | "
+        "| model | samples/s | vs PyTorch (rounds' range) | training GFLOP/sample (executed) | "
         "achieved GFLOP/s | of matmul FLOP/s (same round) |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -380,16 +389,19 @@ def run():
             for rate, matmul_rate in zip(per_round, matmul_rates, strict=True)
         )
         lines.append(
-            f"| {name} | {samples[name]:.1f} ({rounds}) | {paired[name]:.2f}x | "
+            f"| {name} | {samples[name]:.1f} ({rounds}) | {ratios[name]:.2f}x "
+            f"({min(spreads[name]):.2f}-{max(spreads[name]):.2f}) | "
             f"{executed[name] / 1e9:.3f} | {achieved / 1e9:.1f} | {fraction:.0%} |"
         )
     verdict = "met" if ratio >= TARGET_RATIO else "**missed**"
     lines += [
         "",
-        f"**tfcharnlp / PyTorch: {ratio:.2f}x** (target >= {TARGET_RATIO}x: {verdict}; ratio of "
-        f"the median rates: {samples['tfcharnlp (gathered one-hot, default)'] / baseline:.2f}x). "
-        "The gathered first layer against the same TF model with a one-hot Conv1D: "
-        f"{gather_gain:.2f}x (median of the rounds' ratios).",
+        f"**tfcharnlp / PyTorch: {ratio:.2f}x** as a ratio of the median rates (rounds' own "
+        f"ratios {min(spreads[TFCHARNLP]):.2f}-{max(spreads[TFCHARNLP]):.2f}, median "
+        f"{statistics.median(spreads[TFCHARNLP]):.2f}x); target >= {TARGET_RATIO:g}x: {verdict}. "
+        f"With XLA: {ratios[XLA]:.2f}x. The gathered first layer against the same TF model with "
+        f"a one-hot Conv1D: {gather_gain:.2f}x (rounds {min(gather_spread):.2f}-"
+        f"{max(gather_spread):.2f}).",
         "",
         f"Machine dense float32 matmul ({measure.MATMUL_SIZE}x{measure.MATMUL_SIZE}): timed as "
         f"a fifth contestant in every round (8 TensorFlow products per turn): median "

@@ -179,7 +179,8 @@ def run():
         f"{MAX_TRIALS} trials, same data, same process. Accuracy of the search = the best "
         "trial's best checkpoint. Answering the training majority label everywhere scores "
         f"{baseline[0]:.4f} (dev) / {baseline[1]:.4f} (test). Wall seconds include waiting "
-        "for the 2 cores other jobs shared during the run; CPU seconds are this process's.",
+        "for the cores whenever other processes used them (the load, read at the start and end "
+        "of the run, is below); CPU seconds are this process's.",
         "",
         "| family | run | trials | val acc | test acc | wall s | CPU s | best hyperparameters |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -1,5 +1,6 @@
 """Timing, FLOP/s and peak-memory helpers shared by the speed benchmarks."""
 
+import math
 import os
 import resource
 import statistics
@@ -11,8 +12,34 @@ MATMUL_SIZE = 2048
 
 
 def cpu_threads():
-    """The number of cores every framework is told to use (all of them)."""
-    return os.cpu_count() or 1
+    """The number of cores every framework is told to use (all this process may run on)."""
+    return usable_cores()
+
+
+def usable_cores():
+    """The cores this process may run on (its CPU affinity), read now."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def load_average():
+    """The machine's 1-minute load average, read now."""
+    return os.getloadavg()[0]
+
+
+def spread(values, digits=3):
+    """`"median 1.23 (0.98-1.50)"` of some values."""
+    return (
+        f"median {statistics.median(values):.{digits}f} "
+        f"({min(values):.{digits}f}-{max(values):.{digits}f})"
+    )
+
+
+def ratio_of_medians(values, reference):
+    """median(values) / median(reference)."""
+    return statistics.median(values) / statistics.median(reference)
 
 
 def set_tensorflow_threads(threads):
@@ -55,11 +82,46 @@ def interleaved_rates(steps_by_name, warmup, steps, rounds):
     return {name: (statistics.median(values), values) for name, values in rates.items()}
 
 
+def timed_rounds(steps_by_name, warmup, round_seconds, rounds):
+    """Steps/s in alternating rounds that each last about `round_seconds` per function.
+
+    Like `interleaved_rates`, but each function's steps per round are chosen
+    from its last warm-up step's time, so every turn lasts several seconds
+    whatever the step costs: one-step rounds swing with the machine's load
+    far more than the ratio being measured.
+
+    Returns:
+        ({name: (median steps/s, [steps/s of each round])}, {name: steps per round}).
+    """
+    steps = {}
+    for name, step in steps_by_name.items():
+        for _ in range(max(warmup - 1, 0)):
+            step()
+        started = time.perf_counter()
+        step()
+        steps[name] = steps_for(round_seconds, time.perf_counter() - started)
+    names = list(steps_by_name)
+    rates = {name: [] for name in names}
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            rates[name].append(steps_per_second(steps_by_name[name], steps[name]))
+    return {name: (statistics.median(values), values) for name, values in rates.items()}, steps
+
+
+def steps_for(round_seconds, step_seconds):
+    """Whole steps (at least one) that fill `round_seconds` at `step_seconds` each."""
+    return max(1, math.ceil(round_seconds / max(step_seconds, 1e-9)))
+
+
+def paired_ratios(rates, name, reference):
+    """`name`'s rate divided by `reference`'s, round by round."""
+    return [a / b for a, b in zip(rates[name][1], rates[reference][1], strict=True)]
+
+
 def paired_ratio(rates, name, reference):
     """Median over rounds of `name`'s rate divided by `reference`'s in the same round."""
-    return statistics.median(
-        a / b for a, b in zip(rates[name][1], rates[reference][1], strict=True)
-    )
+    return statistics.median(paired_ratios(rates, name, reference))
 
 
 def matmul_flops(repeats=5, size=MATMUL_SIZE):

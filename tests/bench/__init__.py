@@ -1,0 +1,1 @@
+"""Tests of the benchmark helpers (never the benchmarks themselves: those are slow)."""

@@ -36,7 +36,12 @@ def exported(language_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def generate(exported):
-    signature = tf.saved_model.load(str(exported)).signatures[constants.SERVING_SIGNATURE]
+    return generator(exported)
+
+
+def generator(export_dir):
+    """A call of the SavedModel's generation signature with Python values."""
+    signature = tf.saved_model.load(str(export_dir)).signatures[constants.SERVING_SIGNATURE]
 
     def call(prompts, length=20, temperature=1.0, top_k=0, seed=0):
         """One value per prompt for each control; a single value is repeated."""
@@ -282,6 +287,27 @@ class TestGeneratorExporter(TestCase):
         )
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+
+    def test_xla_export_writes_the_same_text(self, language_model, exported, generate, tmp_path):
+        xla_dir = tmp_path / "1"
+        GeneratorExporter(language_model, max_generation_length=MAX_LENGTH, jit_compile=True).write(
+            str(xla_dir)
+        )
+
+        def xla_functions(export_dir):
+            library = read_saved_model_proto(export_dir).meta_graphs[0].graph_def.library
+            return [f for f in library.function if f.attr["_XlaMustCompile"].b]
+
+        # The default export runs on any TensorFlow Serving; only the opt-in one needs XLA.
+        assert not xla_functions(exported) and xla_functions(xla_dir)
+        prompts = ["the king", "", "o romeo, romeo", "zz"]
+        controls = {
+            "length": [70, 5, 40, 1],
+            "temperature": [1.0, 0.0, 0.8, 2.0],
+            "top_k": [0, 0, 5, 3],
+            "seed": [1, 2, 3, 2**40],
+        }
+        assert generator(xla_dir)(prompts, **controls) == generate(prompts, **controls)
 
     def test_models_without_a_step_function_are_refused(self, language_model):
         classifier_like = tf.keras.Sequential([tf.keras.layers.Dense(2)])

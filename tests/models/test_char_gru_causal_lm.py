@@ -7,6 +7,7 @@ from tests.models.toy_preprocessor import ToyCharPreprocessor
 from tests.test_case import TestCase
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models import CharGRUBackbone, CharGRUCausalLM, GreedySampler, TopKSampler
+from tfcharnlp.models.char_gru_causal_lm import GENERATION_CHUNK
 
 
 def backbone(cell="gru"):
@@ -90,6 +91,44 @@ class TestCharGRUCausalLM(TestCase):
                 expected.append(token)
                 logits, states = model.next_token_logits(np.array([[token]]), states)
             self.assertAllEqual(generated[row], expected)
+
+    def test_greedy_across_chunks_follows_the_step_function(self):
+        # Prompts and continuations that cross several of the loop's chunks,
+        # with rows whose prompts end in different chunks.
+        model = language_model()
+        chunk = GENERATION_CHUNK
+        prompts = np.random.randint(2, 11, size=(3, chunk + 5)).astype("int32")
+        prompts[1, 3:] = 0
+        prompts[2, chunk - 1 :] = 0
+        length = 2 * chunk + 7
+        generated = model.generate(prompts, length=length, temperature=0.0)
+        for row in range(3):
+            prompt = prompts[row][prompts[row] > 0][None, :]
+            logits, states = model.next_token_logits(prompt, model.initial_states(1))
+            expected = []
+            for _ in range(length):
+                token = int(np.argmax(logits[0, 2:])) + 2
+                expected.append(token)
+                logits, states = model.next_token_logits(np.array([[token]]), states)
+            self.assertAllEqual(generated[row], expected)
+
+    @pytest.mark.parametrize("cell", ["gru", "lstm"])
+    def test_xla_loop_writes_the_same_ids(self, cell):
+        model = language_model(cell)
+        prompts = np.random.randint(2, 11, size=(5, 12)).astype("int32")
+        prompts[1, 2:] = 0
+        prompts[3, 7:] = 0
+        controls = {
+            "length": [40, 3, 70, 1, 33],
+            "temperature": [1.0, 0.0, 2.0, 0.7, 1.3],
+            "top_k": [0, 0, 3, 1, 5],
+            "seed": [1, 2, 3, 4, 2**40],
+        }
+        plain = model.generate(prompts, **controls)
+        self.assertAllEqual(plain, model.generate(prompts, **controls, jit_compile=True))
+        # Any batch size (the XLA loop pads rows to a power of two), a row alone too.
+        alone = model.generate(prompts[2:3], 70, 2.0, 3, seed=3, jit_compile=True)
+        self.assertAllEqual(alone[0], plain[2])
 
     def test_generation_loop_is_one_graph(self):
         model = language_model()

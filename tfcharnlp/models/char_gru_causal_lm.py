@@ -1,5 +1,6 @@
 """A character language model with an in-graph generation loop."""
 
+import functools
 import weakref
 
 import keras
@@ -7,13 +8,15 @@ import numpy as np
 import tensorflow as tf
 
 from tfcharnlp.errors import ConfigError
-from tfcharnlp.models.samplers import per_row, sample_next
+from tfcharnlp.models.samplers import gumbel_noise, per_row, sample_next
 from tfcharnlp.models.task import Task
 from tfcharnlp.per_prompt import per_prompt
 
 # Compiled generation functions, kept outside the model so that saving the
 # model (Keras or SavedModel) does not trace them as part of its object graph.
 _GENERATE_FUNCTIONS = weakref.WeakKeyDictionary()
+# Steps per XLA computation of the jit-compiled generation loop (see `generate_ids`).
+GENERATION_CHUNK = 32
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
@@ -97,7 +100,16 @@ class CharGRUCausalLM(Task):
         features, states = self.backbone.step(token_ids, states)
         return self.lm_head(features[:, -1, :]), states
 
-    def generate_ids(self, prompt_ids, length, temperature=1.0, top_k=0, seed=0, sampler=None):
+    def generate_ids(
+        self,
+        prompt_ids,
+        length,
+        temperature=1.0,
+        top_k=0,
+        seed=0,
+        sampler=None,
+        jit_compile=False,
+    ):
         """Continue each row of `prompt_ids` by its `length` ids, in-graph (`tf.while_loop`).
 
         Each row's prompt is its ids up to the first padding (0); rows may
@@ -109,6 +121,17 @@ class CharGRUCausalLM(Task):
         k)`: a row's ids depend only on its prompt, controls and seed, not
         on the other rows of the batch (nor on its position in it).
 
+        With `jit_compile=True` (and no `sampler`) the loop runs in chunks
+        of `GENERATION_CHUNK` steps, each one XLA computation, compiled
+        once per batch size rounded up to a power of two; the sampling
+        noise of a chunk is drawn before it in one op (the fingerprint op
+        has no XLA kernel). Several times faster for a few rows, but a
+        SavedModel holding it needs a server with XLA's CPU JIT (TensorFlow
+        Serving: `--xla_cpu_compilation_enabled=true`). XLA computes the
+        activations with its own kernels, so a sample could differ from the
+        unjitted loop's only where two candidates score within rounding of
+        each other.
+
         Args:
             prompt_ids: int `[batch, prompt_length]`, 0 = padding at the end.
             length: int >= 0, scalar or `[batch]`: the ids to generate per row.
@@ -116,7 +139,9 @@ class CharGRUCausalLM(Task):
             top_k: int, scalar or `[batch]`; > 0 samples among the k most likely ids.
             seed: int, scalar or `[batch]` (int64 range).
             sampler: optional `Sampler` overriding temperature and top_k; it
-                receives one seed pair per row, `[batch, 2]`.
+                receives one seed pair per row, `[batch, 2]` (and is never
+                XLA-compiled: it draws its own noise).
+            jit_compile: bool, XLA-compile the loop (see above).
 
         Returns:
             int32 `[batch, max(length)]`: the generated ids only; row `r`
@@ -134,30 +159,59 @@ class CharGRUCausalLM(Task):
         prompt_lengths = tf.maximum(prompt_lengths, 1)
         # Step i feeds position i and decides position i + 1: the prompt's id
         # while the row is still in its prompt, else the sampled one. At
-        # least one step, so the TensorArray below is never empty.
+        # least one step, so the loop's outputs are never empty.
         padded_length = tf.maximum(max_length, 1)
         steps = tf.reduce_max(tf.concat([prompt_lengths, [1]], axis=0)) + padded_length - 1
-        # One column more than the steps read: a batch of empty ragged prompts
-        # has ids of width 0, while its prompt length counts as 1.
+        # Columns up to the last step + 1, and the last chunk's. (A batch of
+        # empty ragged prompts has ids of width 0, while its prompt length counts as 1.)
         known = tf.concat(
-            [prompt_ids, tf.zeros(tf.stack([batch_size, padded_length + 1]), tf.int32)], axis=1
+            [
+                prompt_ids,
+                tf.zeros(tf.stack([batch_size, padded_length + GENERATION_CHUNK + 1]), tf.int32),
+            ],
+            axis=1,
         )
 
-        def choose(logits, step):
-            # Row r draws its character number step + 1 - prompt_lengths[r].
-            draw = tf.cast(step + 1 - prompt_lengths, tf.int64)
-            seeds = tf.stack([seed, draw], axis=1)
-            # Padding and "unknown" are not characters: never generate them.
-            logits = tf.concat([tf.fill([batch_size, 2], -1e9), logits[:, 2:]], axis=1)
-            if sampler is not None:
-                return sampler(logits, seeds)
-            return sample_next(logits, seeds, temperature, top_k)
+        def seeds_at(step):
+            """Seed pairs `[steps, batch, 2]` of `step` `[steps]`: (row's seed, character drawn)."""
+            draw = tf.cast(step[:, None] + 1 - prompt_lengths[None, :], tf.int64)
+            return tf.stack([tf.broadcast_to(seed[None, :], tf.shape(draw)), draw], axis=-1)
+
+        loop = self._chunk_loop if jit_compile and sampler is None else self._step_loop
+        # decided[:, i] holds position i + 1; row r's continuation starts at
+        # position prompt_length[r] and is cut to its own length.
+        decided = loop(steps, known, prompt_lengths, seeds_at, temperature, top_k, sampler)
+        offsets = tf.range(max_length)
+        positions = prompt_lengths[:, None] - 1 + offsets[None, :]
+        generated = tf.gather(decided, positions, batch_dims=1)
+        return tf.where(offsets[None, :] < length[:, None], generated, 0)
+
+    def _decode_step(self, token, states, forced, in_prompt, choose):
+        """Feeds `token` `[batch]`; the next token: `forced` in the prompt, else `choose(logits)`."""
+        logits, states = self.next_token_logits(token[:, None], states)
+        # Padding and "unknown" are not characters: never generate them.
+        logits = tf.concat([tf.fill([tf.shape(token)[0], 2], -1e9), logits[:, 2:]], axis=1)
+        return tf.where(in_prompt, forced, tf.cast(choose(logits), tf.int32)), states
+
+    def _step_loop(self, steps, known, prompt_lengths, seeds_at, temperature, top_k, sampler):
+        """`generate_ids`' loop, one step per iteration: decided ids `[batch, steps]`."""
 
         def body(step, token, states, decided):
-            logits, states = self.next_token_logits(token[:, None], states)
-            sampled = tf.cast(choose(logits, step), tf.int32)
+            seeds = seeds_at(step[None])[0]
+            if sampler is None:
+
+                def choose(logits):
+                    return sample_next(logits, seeds, temperature, top_k)
+
+            else:
+
+                def choose(logits):
+                    return sampler(logits, seeds)
+
             forced = tf.gather(known, step + 1, axis=1)
-            token = tf.where(step + 1 < prompt_lengths, forced, sampled)
+            token, states = self._decode_step(
+                token, states, forced, step + 1 < prompt_lengths, choose
+            )
             return step + 1, token, states, decided.write(step, token)
 
         _, _, _, decided = tf.while_loop(
@@ -166,29 +220,117 @@ class CharGRUCausalLM(Task):
             (
                 tf.constant(0),
                 known[:, 0],
-                self.initial_states(batch_size),
+                self.initial_states(tf.shape(known)[0]),
                 tf.TensorArray(tf.int32, size=steps, element_shape=tf.TensorShape([None])),
             ),
         )
-        # decided[i] holds position i + 1; row r's continuation starts at
-        # position prompt_length[r] and is cut to its own length.
-        decided = tf.transpose(decided.stack())
-        offsets = tf.range(max_length)
-        positions = prompt_lengths[:, None] - 1 + offsets[None, :]
-        generated = tf.gather(decided, positions, batch_dims=1)
-        return tf.where(offsets[None, :] < length[:, None], generated, 0)
+        return tf.transpose(decided.stack())
 
-    def generate_function(self):
+    def _chunk_loop(self, steps, known, prompt_lengths, seeds_at, temperature, top_k, sampler):
+        """`generate_ids`' XLA loop: chunks of `GENERATION_CHUNK` steps, decided ids
+        `[batch, >= steps]`."""
+        del sampler  # The XLA loop samples with `sample_next` only.
+        batch_size = tf.shape(known)[0]
+        vocabulary_size = self.vocabulary_size
+        decode = self._xla_chunk()
+        chunks = (steps + GENERATION_CHUNK - 1) // GENERATION_CHUNK
+
+        def body(index, token, states, decided):
+            first = index * GENERATION_CHUNK
+            step = first + tf.range(GENERATION_CHUNK)
+            # Time-major [chunk, batch]: the ids of the rows still in their
+            # prompt, and the Gumbel noise of the characters drawn.
+            forced = tf.transpose(tf.gather(known, step + 1, axis=1))
+            in_prompt = step[:, None] + 1 < prompt_lengths[None, :]
+            noise = gumbel_noise(tf.reshape(seeds_at(step), [-1, 2]), vocabulary_size)
+            noise = tf.reshape(noise, tf.stack([GENERATION_CHUNK, batch_size, vocabulary_size]))
+            count = tf.minimum(GENERATION_CHUNK, steps - first)
+            token, states, ids = decode(
+                count, token, states, forced, in_prompt, noise, temperature, top_k
+            )
+            return index + 1, token, states, decided.write(index, ids)
+
+        _, _, _, decided = tf.while_loop(
+            lambda index, *_: index < chunks,
+            body,
+            (
+                tf.constant(0),
+                known[:, 0],
+                self.initial_states(batch_size),
+                tf.TensorArray(
+                    tf.int32, size=chunks, element_shape=tf.TensorShape([GENERATION_CHUNK, None])
+                ),
+            ),
+        )
+        return tf.transpose(decided.concat())
+
+    def _xla_chunk(self):
+        """One chunk of steps as an XLA computation: `(count, token, states, forced,
+        in_prompt, noise, temperature, top_k) -> (token, states, ids [chunk, batch])`.
+
+        Only the first `count` steps run (the last chunk of a loop is cut
+        short); the ids of the others are 0.
+        """
+
+        @tf.function(jit_compile=True)
+        def decode(count, token, states, forced, in_prompt, noise, temperature, top_k):
+            rows = tf.range(GENERATION_CHUNK)[:, None]
+
+            def body(index, token, states, ids):
+                def choose(logits):
+                    return sample_next(logits, None, temperature, top_k, noise=noise[index])
+
+                token, states = self._decode_step(
+                    token, states, forced[index], in_prompt[index], choose
+                )
+                return index + 1, token, states, tf.where(rows == index, token[None, :], ids)
+
+            _, token, states, ids = tf.while_loop(
+                lambda index, *_: index < count,
+                body,
+                (tf.constant(0), token, states, tf.zeros_like(forced)),
+            )
+            return token, states, ids
+
+        def padded(count, token, states, forced, in_prompt, noise, temperature, top_k):
+            # XLA compiles once per shape: rows padded to a power of two bound
+            # the compilations to a handful whatever the batch sizes a server sees.
+            batch_size = tf.shape(token)[0]
+            powers = tf.constant([2**exponent for exponent in range(31)], tf.int32)
+            extra = tf.gather(powers, tf.searchsorted(powers, [batch_size]))[0] - batch_size
+
+            def pad(value, axis, fill=0):
+                paddings = [[0, 0]] * value.shape.rank
+                paddings[axis] = [0, extra]
+                return tf.pad(value, paddings, constant_values=fill)
+
+            token, states, ids = decode(
+                count,
+                pad(token, 0),
+                [pad(state, 0) for state in states],
+                pad(forced, 1),
+                pad(in_prompt, 1, True),
+                pad(noise, 1),
+                pad(temperature, 0, 1.0),
+                pad(top_k, 0),
+            )
+            return token[:batch_size], [state[:batch_size] for state in states], ids[:, :batch_size]
+
+        return padded
+
+    def generate_function(self, jit_compile=False):
         """`generate_ids` as a `tf.function` with a fixed signature (cached).
 
         Signature: `(prompt_ids int32 [None, None], length int32 [None],
         temperature float32 [None], top_k int32 [None], seed int64 [None])`,
-        one control value per row.
+        one control value per row. `jit_compile`: XLA-compile the loop
+        (see `generate_ids`).
         """
-        function = _GENERATE_FUNCTIONS.get(self)
+        functions = _GENERATE_FUNCTIONS.setdefault(self, {})
+        function = functions.get(jit_compile)
         if function is None:
             function = tf.function(
-                self.generate_ids,
+                functools.partial(self.generate_ids, jit_compile=jit_compile),
                 input_signature=[
                     tf.TensorSpec([None, None], tf.int32),
                     tf.TensorSpec([None], tf.int32),
@@ -197,10 +339,19 @@ class CharGRUCausalLM(Task):
                     tf.TensorSpec([None], tf.int64),
                 ],
             )
-            _GENERATE_FUNCTIONS[self] = function
+            functions[jit_compile] = function
         return function
 
-    def generate(self, prompt, length=100, temperature=1.0, top_k=0, seed=0, sampler=None):
+    def generate(
+        self,
+        prompt,
+        length=100,
+        temperature=1.0,
+        top_k=0,
+        seed=0,
+        sampler=None,
+        jit_compile=False,
+    ):
         """Generate `length` ids (or characters) after each prompt.
 
         Every control is one value for all prompts or a list with one value
@@ -215,6 +366,7 @@ class CharGRUCausalLM(Task):
             top_k: int; > 0 samples among the k most likely.
             seed: int (int64 range). Same seed, same output.
             sampler: optional `Sampler` instance overriding temperature/top_k.
+            jit_compile: XLA-compile the loop (see `generate_ids`).
 
         Returns:
             int32 numpy `[batch, max(length)]` for id prompts (a row shorter
@@ -241,7 +393,7 @@ class CharGRUCausalLM(Task):
         top_k = per_prompt("top_k", top_k, batch_size, np.int32)
         seed = per_prompt("seed", seed, batch_size, np.int64)
         if sampler is None:
-            ids = self.generate_function()(prompt_ids, length, temperature, top_k, seed)
+            ids = self.generate_function(jit_compile)(prompt_ids, length, temperature, top_k, seed)
         else:
             ids = tf.function(self.generate_ids)(prompt_ids, length, seed=seed, sampler=sampler)
         if not texts:

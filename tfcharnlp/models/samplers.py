@@ -69,6 +69,16 @@ def uniform_noise(seeds, vocabulary_size):
     return tf.reshape(uniform, tf.stack([batch_size, vocabulary_size]))
 
 
+def gumbel_noise(seeds, vocabulary_size):
+    """float64 Gumbel(0, 1) noise `[batch, vocabulary_size]`, `-log(-log(u))` of `uniform_noise`.
+
+    Apart from `gumbel_max` so that a generation loop can draw the noise of
+    many steps in one vectorized op before the loop (the fingerprint op has
+    no XLA kernel; the noise is the same either way).
+    """
+    return -tf.math.log(-tf.math.log(uniform_noise(seeds, vocabulary_size)))
+
+
 def top_k_mask(logits, k):
     """True for each row's `k` largest logits (ties: the lower id first, as `tf.argmax`)."""
     vocabulary_size = tf.shape(logits)[-1]
@@ -77,11 +87,15 @@ def top_k_mask(logits, k):
     return ranks < tf.reshape(tf.cast(k, tf.int32), [-1, 1])
 
 
-def gumbel_max(logits, seeds, temperature, keep=None):
-    """One id per row from `softmax(logits / temperature)` restricted to `keep`."""
+def gumbel_max(logits, seeds, temperature, keep=None, noise=None):
+    """One id per row from `softmax(logits / temperature)` restricted to `keep`.
+
+    `noise`: the rows' `gumbel_noise(seeds, vocabulary_size)` if drawn
+    beforehand (then `seeds` is not read).
+    """
     logits = tf.cast(logits, tf.float64)
     temperature = tf.reshape(tf.cast(temperature, tf.float64), [-1, 1])
-    gumbel = -tf.math.log(-tf.math.log(uniform_noise(seeds, tf.shape(logits)[-1])))
+    gumbel = gumbel_noise(seeds, tf.shape(logits)[-1]) if noise is None else noise
     scores = logits / temperature + gumbel
     if keep is not None:
         scores = tf.where(keep, scores, tf.constant(-float("inf"), tf.float64))
@@ -174,14 +188,15 @@ class TopKSampler(Sampler):
         return {"k": self.k, "temperature": self.temperature}
 
 
-def sample_next(logits, seed, temperature=1.0, top_k=0):
+def sample_next(logits, seed, temperature=1.0, top_k=0, noise=None):
     """The sampler chosen by runtime controls, row by row, for a serving signature.
 
     For each row: `temperature <= 0` is greedy; otherwise `top_k > 0` samples
     among its `top_k` most likely ids (so `top_k = 1` is greedy too) and
     `top_k <= 0` over the whole vocabulary. `temperature` and `top_k` are
     scalars or one value per row; `seed` is `[batch, 2]` or `[2]` (see the
-    module docstring). The choice is made in-graph.
+    module docstring). The choice is made in-graph. `noise`: the rows'
+    `gumbel_noise` drawn beforehand (then `seed` is not read and may be None).
     """
     logits = tf.cast(logits, tf.float32)
     batch_size = tf.shape(logits)[0]
@@ -196,6 +211,7 @@ def sample_next(logits, seed, temperature=1.0, top_k=0):
         lambda: top_k_mask(logits, k),
         lambda: tf.ones_like(logits, tf.bool),
     )
-    sampled = gumbel_max(logits, row_seeds(seed, batch_size), tf.maximum(temperature, 1e-6), keep)
+    seeds = None if noise is not None else row_seeds(seed, batch_size)
+    sampled = gumbel_max(logits, seeds, tf.maximum(temperature, 1e-6), keep, noise)
     greedy = GreedySampler()(logits, seed)
     return tf.where(temperature <= 0.0, greedy, sampled)
