@@ -7,13 +7,9 @@ held-out split it never trained on, against the majority class of that
 split plus a margin.
 """
 
-import collections
-
 import pytest
 
-from tfcharnlp.data import preset
-from tfcharnlp.data.read_examples import read_examples
-from tfcharnlp.data.split import split_examples
+from tests.training.held_out import majority_share
 from tfcharnlp.training.trainer import train
 
 pytestmark = pytest.mark.integration
@@ -27,17 +23,6 @@ AG_NEWS_MARGIN = 0.45
 # 80.2-81.7% over three seeds, the same 45-point margin.
 TREC = {"preset": "trec", "max_rows": 3000, "validation_split": 0.2}
 TREC_MARGIN = 0.45
-
-
-def majority_share(data_options, data_dir):
-    """The share of the most frequent label in the held-out (validation) split."""
-    options = {key: value for key, value in data_options.items() if key != "preset"}
-    source = preset(data_options["preset"], data_dir=str(data_dir), **options)
-    result = read_examples(source)
-    _, (_, labels) = split_examples(
-        result.texts, result.labels, source.validation_split, source.split_seed
-    )
-    return max(collections.Counter(labels).values()) / len(labels)
 
 
 @pytest.mark.timeout(180)
