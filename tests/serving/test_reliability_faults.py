@@ -91,9 +91,12 @@ def test_half_copied_version_loads_once_the_copy_completes(served, staging):
     if half[2][0] == "END":
         assert half[2][1] != 0
     assert loop.failures == []
-    final = states(channel, "m")
+    # Latest policy: version 1 is unloaded once version 2 serves (UNLOADING, then
+    # END), cleanly (no error).
+    final = wait_until(
+        lambda: states(channel, "m").get(1, (None,))[0] == "END" and states(channel, "m")
+    )
     assert final[2] == ("AVAILABLE", 0, "")
-    # Latest policy: version 1 was unloaded, cleanly (no error).
     assert final[1] == ("END", 0, "")
 
 
