@@ -13,6 +13,7 @@ every change, so the request path takes no manager lock.
 """
 
 import contextlib
+import logging
 import threading
 import time
 
@@ -426,9 +427,14 @@ class ModelManager:
         """`with manager.servable_handle(spec) as servable:` - acquired, released on exit.
 
         TensorFlow Serving's ServableHandle: the version cannot unload while
-        a request holds it.
+        a request holds it. With debug logging (`tfcharnlp -v serve`) each
+        request that reaches a version is a `request_started` event, so a log
+        shows which version served it and that a drain will wait for it.
         """
         servable = self.acquire(model_spec)
+        log_event(
+            "request_started", level=logging.DEBUG, model=servable.name, version=servable.version
+        )
         try:
             yield servable
         finally:

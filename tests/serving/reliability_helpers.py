@@ -68,28 +68,92 @@ def states(channel, model, version=None, state_names=True):
     }
 
 
-def wait_until(condition, timeout=30.0):
+def wait_until(condition, timeout=30.0, message="condition not met"):
+    """Polls `condition()` until it is truthy (returns that value); fails after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"{message} within {timeout} s")
 
 
-def start_serve_process(repo_root, flags):
-    """Runs `tfcharnlp serve --port=0 <flags>` in a subprocess (stdout and stderr piped).
+def all_rest_threads_busy(rest):
+    """True when every REST request thread of `rest` (a `RestApiServer`) is taken.
 
-    Returns `(process, "localhost:PORT")` once the server prints the port it
-    listens on; the caller stops the process. A server that exits or prints
-    something else first is killed and fails the test.
+    Probes the server's slot semaphore without keeping a slot.
     """
-    command = [sys.executable, "-m", "tfcharnlp.cli", "serve", "--port=0", *flags]
+    if rest.slots.acquire(blocking=False):
+        rest.slots.release()
+        return False
+    return True
+
+
+class LogWatcher:
+    """Reads a process's log (a text pipe) in a thread, so tests can wait for lines in it.
+
+    Reading from the start also keeps a chatty process (debug logging) from
+    blocking on a full pipe.
+    """
+
+    def __init__(self, stream):
+        self._lines = []
+        self._ended = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            with self._changed:
+                self._lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def count(self, text):
+        """Lines read so far that contain `text`."""
+        with self._changed:
+            return sum(text in line for line in self._lines)
+
+    def wait_for(self, text, count=1, timeout=30.0):
+        """Waits until `count` lines contain `text`; fails if the log ends or time runs out first."""
+        with self._changed:  # A re-entrant lock: `count` takes it again.
+            self._changed.wait_for(lambda: self.count(text) >= count or self._ended, timeout)
+            seen = self.count(text)
+            if seen < count:
+                ended = "the log ended" if self._ended else f"{timeout} s passed"
+                tail = "".join(self._lines[-20:])
+                raise AssertionError(
+                    f"{ended} with {seen} of {count} lines containing {text!r}; last lines:\n{tail}"
+                )
+
+    def text(self, timeout=60.0):
+        """The whole log, once the process has closed it (call after the process exits)."""
+        self._thread.join(timeout=timeout)
+        assert not self._thread.is_alive(), "the log was not closed"
+        with self._changed:
+            return "".join(self._lines)
+
+
+def start_serve_process(repo_root, flags, verbose=False):
+    """Runs `tfcharnlp serve --port=0 <flags>` in a subprocess (`tfcharnlp -v serve` if verbose).
+
+    Returns `(process, "localhost:PORT", log)` once the server prints the
+    port it listens on: `log` is a `LogWatcher` on the server's stderr (read
+    the log there, not from `process.stderr`); the caller stops the process.
+    A server that exits or prints something else first is killed and fails
+    the test.
+    """
+    command = [sys.executable, "-m", "tfcharnlp.cli", *(["-v"] if verbose else [])]
+    command += ["serve", "--port=0", *flags]
     env = dict(os.environ, PYTHONPATH=str(repo_root), TF_CPP_MIN_LOG_LEVEL="3")
     process = subprocess.Popen(
         command, cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    log = LogWatcher(process.stderr)
     try:
         line = process.stdout.readline()
         match = re.search(r"listening on (\S+):(\d+)", line)
@@ -98,7 +162,7 @@ def start_serve_process(repo_root, flags):
         process.kill()
         process.wait()
         raise
-    return process, f"localhost:{match.group(2)}"
+    return process, f"localhost:{match.group(2)}", log
 
 
 class ClientLoop:

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import threading
-import time
 
 import grpc
 import pytest
@@ -192,19 +191,31 @@ def test_client_disconnecting_mid_call_leaves_nothing_in_flight(tmp_path, stagin
 def test_sigterm_under_load_completes_calls_in_flight_and_exits_cleanly(
     tmp_path, staging, repo_root
 ):
-    (tmp_path / "m").mkdir()
-    publish(staging, "v1", tmp_path / "m", 1)
+    # Two models: `load` takes the clients' steady load, `m` the calls that are
+    # in flight when the signal arrives, so the log tells each kind apart.
+    for name in ("m", "load"):
+        (tmp_path / name).mkdir()
+        publish(staging, "v1", tmp_path / name, 1)
+    config = tmp_path / "models.config"
+    config.write_text(
+        "model_config_list {\n"
+        + "".join(
+            f'  config {{ name: "{n}" base_path: "{tmp_path / n}" }}\n' for n in ("m", "load")
+        )
+        + "}\n"
+    )
     batching = tmp_path / "batching.config"
     batching.write_text("max_batch_size { value: 64 }\nbatch_timeout_micros { value: 800000 }\n")
-    process, target = start_serve_process(
+    # Debug logging (-v): the server logs each request that reaches a model.
+    process, target, log = start_serve_process(
         repo_root,
         [
-            "--model_name=m",
-            f"--model_base_path={tmp_path / 'm'}",
+            f"--model_config_file={config}",
             "--file_system_poll_wait_seconds=0",
             "--enable_batching",
             f"--batching_parameters_file={batching}",
         ],
+        verbose=True,
     )
     try:
         refused = []
@@ -215,7 +226,7 @@ def test_sigterm_under_load_completes_calls_in_flight_and_exits_cleanly(
                 stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
                 for _ in range(200):
                     try:
-                        stub.Predict(request_for("m"), timeout=20)
+                        stub.Predict(request_for("load"), timeout=20)
                     except grpc.RpcError as error:
                         with lock:
                             refused.append(error.code())
@@ -227,8 +238,11 @@ def test_sigterm_under_load_completes_calls_in_flight_and_exits_cleanly(
             loaders = [threading.Thread(target=keep_sending, daemon=True) for _ in range(6)]
             for thread in loaders:
                 thread.start()
+            # The server is under load: as many calls as there are clients reached it.
+            log.wait_for("event=request_started model=load version=1", count=len(loaders))
             in_flight = [stub.Predict.future(request_for("m"), timeout=20) for _ in range(8)]
-            time.sleep(0.3)
+            # The server holds all 8 (they wait in the batch queue) before the signal.
+            log.wait_for("event=request_started model=m version=1", count=1 + len(in_flight))
             process.send_signal(signal.SIGTERM)
             # Every call accepted before the signal is answered normally.
             for call in in_flight:
@@ -239,7 +253,7 @@ def test_sigterm_under_load_completes_calls_in_flight_and_exits_cleanly(
         # Calls after the drain began are refused as unavailable, never crashed or hung.
         assert set(refused) <= {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
         assert process.wait(timeout=60) == 0
-        stderr = process.stderr.read()
+        stderr = log.text()
         assert "event=server_stopped" in stderr
         assert "request_internal_error" not in stderr
     finally:

@@ -13,6 +13,7 @@ import pytest
 from serving.server import flags
 from tests.serving import server_models
 from tests.serving.conftest import rest_call
+from tests.serving.reliability_helpers import all_rest_threads_busy, wait_until
 from tfcharnlp.errors import ConfigError
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -110,7 +111,12 @@ def test_request_threads_are_capped_and_freed(rest_server):
     holder = socket.create_connection(("localhost", server.rest.port))
     try:
         holder.sendall(b"POST /v1/models/m:predict HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
-        time.sleep(0.3)
+        # The holder's connection has the one request thread.
+        wait_until(
+            lambda: all_rest_threads_busy(server.rest),
+            timeout=10,
+            message="the holder's connection never took the request thread",
+        )
         code, body = predict(server, timeout=10)
         assert code == 503 and "REST request threads are busy" in body["error"]
         # The holder is dropped at its read deadline; the thread serves again.

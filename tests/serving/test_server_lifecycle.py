@@ -78,6 +78,16 @@ def test_get_model_status(channel):
         assert (caught.value.code(), caught.value.details()) == (grpc.StatusCode.NOT_FOUND, message)
 
 
+def test_each_request_that_reaches_a_version_is_a_debug_event(channel, caplog):
+    caplog.set_level(logging.DEBUG, logger="serving.server")
+    stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+    stub.Predict(request_for("m"), timeout=10)
+    started = [r for r in caplog.records if "event=request_started" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in started] == [
+        (logging.DEBUG, "event=request_started model=m version=1")
+    ]
+
+
 def test_new_version_is_picked_up_while_clients_send_and_none_fails(
     channel, repository, staging, caplog
 ):

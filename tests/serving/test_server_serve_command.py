@@ -3,7 +3,6 @@
 import argparse
 import re
 import signal
-import time
 
 import grpc
 import numpy as np
@@ -35,7 +34,7 @@ def test_serve_subprocess_loads_a_model_with_tensorflow_text_ops(tmp_path, repo_
     export_model(classifier, tmp_path, "m", labels=["ham", "spam"])
     texts = ["free prize now", "lunch at noon"]
     expected = tf.nn.softmax(classifier.predict_texts(texts)).numpy()
-    process, target = start_serve_process(
+    process, target, log = start_serve_process(
         repo_root, ["--model_name=m", f"--model_base_path={tmp_path / 'm'}"]
     )
     try:
@@ -47,7 +46,7 @@ def test_serve_subprocess_loads_a_model_with_tensorflow_text_ops(tmp_path, repo_
     finally:
         process.send_signal(signal.SIGTERM)
         if process.wait(timeout=60) != 0:
-            pytest.fail(process.stderr.read())
+            pytest.fail(log.text())
 
 
 @pytest.mark.parametrize(
@@ -74,7 +73,8 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
         "max_batch_size { value: 8 }\nbatch_timeout_micros { value: 1500000 }\n"
     )
     socket_path = tmp_path / "serve.sock"
-    process, target = start_serve_process(
+    # Debug logging (-v): the server logs each request that reaches the model.
+    process, target, log = start_serve_process(
         repo_root,
         [
             "--model_name=m",
@@ -86,6 +86,7 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
             f"--grpc_socket_path={socket_path}",
             "--grpc_channel_arguments=grpc.max_connection_age_ms=60000",
         ],
+        verbose=True,
     )
     try:
         with grpc.insecure_channel(target) as channel:
@@ -95,7 +96,8 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
             )
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
             in_flight = stub.Predict.future(predict_request("m", texts=["drain me"]), timeout=30)
-            time.sleep(0.5)
+            # The server holds the call (it waits in the batch queue) before the signal.
+            log.wait_for("event=request_started model=m version=1")
             process.send_signal(signal.SIGTERM)
             # The call that was in flight completes normally.
             response = in_flight.result()
@@ -109,7 +111,7 @@ def test_serve_subprocess_answers_then_drains_on_sigterm(tmp_path, repo_root):
                 # Refused while draining or after exit: never a hang.
                 assert error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
         assert process.wait(timeout=60) == 0
-        stderr = process.stderr.read()
+        stderr = log.text()
         assert "event=signal_received signal=SIGTERM" in stderr
         assert "event=server_stopped" in stderr
     finally:
