@@ -97,6 +97,25 @@ class TestCharCNNBackbone(TestCase):
         assert count(128, "global_max").count_params() == count(1014, "global_max").count_params()
         assert count(128, "flatten").count_params() < count(1014, "flatten").count_params()
 
+    def test_global_max_reads_any_length(self):
+        # Trained on short windows (`crop_length`), it predicts on whole texts.
+        backbone = CharCNNBackbone(**{**TINY, "normalization": "batch", "pooling": "global_max"})
+        assert backbone.input_shape == (None, None)
+        for length in (123, 128, 400):
+            ids = np.random.randint(0, 20, size=(2, length)).astype("int32")
+            assert backbone(ids).shape == (2, 16)
+        assert CharCNNBackbone(**TINY).input_shape == (None, 128)  # flattening fixes the length
+
+    def test_kernel_initializer_replaces_the_papers_gaussian(self):
+        backbone = CharCNNBackbone(**{**TINY, "kernel_initializer": "glorot_uniform"})
+        for name in ("conv_1", "conv_2", "dense_1"):
+            assert type(backbone.get_layer(name).kernel_initializer).__name__ == "GlorotUniform"
+        restored = CharCNNBackbone.from_config(backbone.get_config())
+        assert restored.kernel_initializer == "glorot_uniform"
+        assert type(CharCNNBackbone(**TINY).get_layer("conv_2").kernel_initializer).__name__ == (
+            "RandomNormal"
+        )
+
     def test_batch_normalization_saving(self):
         kwargs = {**TINY, "normalization": "batch", "pooling": "global_max"}
         self.run_model_saving_test(CharCNNBackbone, kwargs, self.ids)

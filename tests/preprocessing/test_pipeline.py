@@ -95,6 +95,37 @@ class TestMakePipeline(TestCase):
         )
         assert next(iter(empty)).shape == (2, 0)
 
+    def test_crop_length_takes_a_random_window_within_each_text(self):
+        texts = ["".join(chr(97 + (i + j) % 26) for j in range(30)) for i in range(40)]
+        texts[0] = "abc"  # shorter than the window: its start and its padding
+        tokenizer = CharTokenizer(max_length=32)
+        full = tokenizer(texts).numpy()
+        dataset = tf.data.Dataset.from_tensor_slices((texts, list(range(40))))
+        pipeline = make_pipeline(dataset, tokenizer, 8, shuffle_buffer=40, seed=1, crop_length=8)
+        starts = {}
+        for _ in range(2):  # two epochs
+            for ids, rows in pipeline.as_numpy_iterator():
+                assert ids.shape == (len(rows), 8)
+                for window, row in zip(ids, rows, strict=True):
+                    if row == 0:
+                        self.assertAllEqual(window, full[0][:8])
+                        continue
+                    # A window of the text itself, never past its end.
+                    matches = [
+                        s for s in range(30 - 8 + 1) if (full[row][s : s + 8] == window).all()
+                    ]
+                    assert matches, (row, window)
+                    starts.setdefault(row, set()).add(matches[0])
+        assert len({start for seen in starts.values() for start in seen}) > 5
+        assert any(len(seen) == 2 for seen in starts.values())  # new windows each epoch
+
+    def test_crop_length_refuses_cached_ids(self):
+        dataset = tf.data.Dataset.from_tensor_slices((TEXTS, [0] * 5))
+        tokenizer = CharTokenizer(max_length=4)
+        for kwargs in ({"shuffle_buffer": 5, "cache": True, "cache_ids": True}, {"cache": True}):
+            with pytest.raises(ConfigError, match="crop_length"):
+                make_pipeline(dataset, tokenizer, 2, crop_length=2, **kwargs)
+
     def test_cached_ids_without_padding_are_padded_per_batch(self):
         texts = [("a" * i) for i in range(1, 11)]
         tokenizer = CharTokenizer(max_length=16)

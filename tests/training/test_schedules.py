@@ -59,9 +59,20 @@ class TestSchedules(TestCase):
             {**base, "schedule": "cyclic", "max_learning_rate": 0.02, "cycle_epochs": 1}
         )
         self.assertAllClose(values(make_schedule(config, 10), [0, 10, 20]), [0.01, 0.02, 0.01])
-        config = resolved({**base, "schedule": "cosine", "min_learning_rate": 0.001})
+        config = resolved(
+            {**base, "schedule": "cosine", "min_learning_rate": 0.001, "warmup_epochs": 0.0}
+        )
         self.assertAllClose(values(make_schedule(config, 10), [0, 20, 40]), [0.01, 0.0055, 0.001])
         assert make_schedule(resolved({**base, "schedule": "none"}), 10) == 0.01
+
+    def test_cosine_warm_up_rises_from_zero_then_decays_over_the_rest(self):
+        config = TrainConfig.from_dict(
+            {"data": {"path": "x"}, "learning_rate": 0.01, "epochs": 4, "schedule": "cosine",
+             "warmup_epochs": 0.5}
+        ).resolve()  # fmt: skip
+        schedule = make_schedule(config, 10)  # 40 steps: 5 of warm-up, 35 of cosine
+        self.assertAllClose(values(schedule, [0, 5, 22.5, 40]), [0.0, 0.01, 0.005, 0.0])
+        assert values(schedule, [1])[0] == pytest.approx(0.002)
 
     def test_optimizers_from_config(self):
         config = TrainConfig.from_dict(

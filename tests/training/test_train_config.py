@@ -102,6 +102,11 @@ class TestTrainConfig(TestCase):
             ({"family": "ngram_bag", "char_ngram_min": 5, "char_ngram_max": 3}, "char_ngram_max"),
             ({"family": "ngram_bag", "char_ngram_min": 3, "char_ngram_max": 0}, "char_ngram_max"),
             ({"family": "ngram_bag", "word_vectors": "v.txt"}, "word_vectors"),
+            ({"crop_length": 100}, "crop_length"),  # shorter than six convolutions need
+            ({"recipe": "paper", "crop_length": 256}, "crop_length"),  # flattening: fixed length
+            ({"model_options": {"pooling": "flatten"}}, "crop_length"),  # the recipe's 256
+            ({"family": "lstm", "crop_length": 256}, "crop_length"),  # a char_cnn field
+            ({"warmup_epochs": -1.0}, "warmup_epochs"),
         ],
     )
     def test_validation_names_the_field(self, overrides, field):
@@ -195,6 +200,7 @@ class TestRecipes(TestCase):
         paper = families.get_family("char_cnn").recipe("paper")
         assert paper == {
             "max_length": 1014,
+            "crop_length": None,
             "embedding_dim": None,
             "dropout": 0.5,
             "model_options": {},
@@ -202,6 +208,7 @@ class TestRecipes(TestCase):
             "learning_rate": 0.01,
             "momentum": 0.9,
             "schedule": "step",
+            "warmup_epochs": 0.0,
             "decay_rate": 0.5,
             "decay_epochs": 3.0,
             "batch_size": 128,

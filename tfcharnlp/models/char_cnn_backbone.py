@@ -81,9 +81,13 @@ class CharCNNBackbone(Backbone):
             `normalization="batch"`; lower than Keras' 0.99 so the statistics
             keep up with the weights in short runs (with 0.99 the validation
             predictions of a 5-epoch run collapsed to one class).
+        kernel_initializer: None (the paper's N(0, 0.05), N(0, 0.02) for
+            large) or a Keras initializer name for every convolution and
+            fully connected layer.
 
     Call arguments:
-        token_ids: int32 `[batch, max_length]`, 0 = padding.
+        token_ids: int32 `[batch, max_length]`, 0 = padding (with
+            `pooling="global_max"`, any length of at least 123).
 
     Returns:
         float features `[batch, dense_units]`.
@@ -108,6 +112,7 @@ class CharCNNBackbone(Backbone):
         normalization=None,
         pooling="flatten",
         batch_norm_momentum=0.9,
+        kernel_initializer=None,
         **kwargs,
     ):
         check_positive("vocabulary_size", vocabulary_size)
@@ -132,6 +137,8 @@ class CharCNNBackbone(Backbone):
 
         # === Layers ===
         def initializer():
+            if kernel_initializer is not None:
+                return keras.initializers.get(kernel_initializer)
             return keras.initializers.RandomNormal(stddev=preset["init_stddev"])
 
         # Batch normalization supplies the shift (its beta) and the ReLU
@@ -179,7 +186,9 @@ class CharCNNBackbone(Backbone):
         ]
 
         # === Functional Model ===
-        token_ids = ids_input(max_length)
+        # A global maximum reads any length, so the model can train on
+        # shorter windows of the texts than it predicts on (`crop_length`).
+        token_ids = ids_input(None if pooling == "global_max" else max_length)
         x = token_ids
         if self.token_embedding is not None:
             x = self.token_embedding(x)
@@ -212,6 +221,7 @@ class CharCNNBackbone(Backbone):
         self.normalization = normalization
         self.pooling = pooling
         self.batch_norm_momentum = batch_norm_momentum
+        self.kernel_initializer = kernel_initializer
 
     def get_config(self):
         config = super().get_config()
@@ -228,6 +238,7 @@ class CharCNNBackbone(Backbone):
                 "normalization": self.normalization,
                 "pooling": self.pooling,
                 "batch_norm_momentum": self.batch_norm_momentum,
+                "kernel_initializer": self.kernel_initializer,
             }
         )
         return config

@@ -17,6 +17,7 @@ def make_pipeline(
     drop_remainder=False,
     cache_ids=False,
     trim_padding=False,
+    crop_length=None,
 ):
     """Returns `dataset` shuffled, batched, preprocessed and prefetched.
 
@@ -43,6 +44,13 @@ def make_pipeline(
     need. The preprocessor must pad at the end with id 0 (as every
     tokenizer here does).
 
+    With `crop_length` each text becomes a random window of `crop_length`
+    of its ids, drawn again every epoch (a text shorter than the window
+    keeps its start and its padding): a model that reads any length (a
+    global maximum over positions) then trains on short windows, several
+    times cheaper a step on long documents and a new view of each text
+    every epoch, and still predicts on the whole `max_length`.
+
     Args:
         dataset: `tf.data.Dataset` of scalar `tf.string` texts, or of tuples
             whose first part is the text.
@@ -53,6 +61,8 @@ def make_pipeline(
         cache_ids: cache the ids rather than the texts when shuffling
             (needs `cache`).
         trim_padding: pad each batch to its longest text only.
+        crop_length: None, or the width of the random windows (at most the
+            preprocessor's length).
         seed: shuffle seed, for reproducible orders.
         drop_remainder: drop the last, smaller batch.
 
@@ -69,6 +79,11 @@ def make_pipeline(
         raise ConfigError("preprocessor", f"expected a layer, got {type(preprocessor).__name__}")
     check_positive("batch_size", batch_size)
     check_optional_positive("shuffle_buffer", shuffle_buffer)
+    check_optional_positive("crop_length", crop_length)
+    if crop_length is not None and (cache_ids if shuffle_buffer is not None else cache):
+        raise ConfigError(
+            "crop_length", "cached ids would keep one window a text: crop without them"
+        )
     if not isinstance(cache, (bool, str)):
         raise ConfigError("cache", f"expected True, False or a file path, got {cache!r}")
     if cache_ids and cache is False:
@@ -88,6 +103,8 @@ def make_pipeline(
 
     def ids_of(text):
         ids = preprocessor(text)
+        if crop_length is not None:
+            ids = _random_windows(ids, crop_length, seed)
         return _trim_padding(ids) if trim_padding else ids
 
     if isinstance(spec, tuple):
@@ -121,6 +138,22 @@ def make_pipeline(
     if cache is not False and shuffle_buffer is None:
         dataset = dataset.cache(cache_path)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _random_windows(ids, width, seed=None):
+    """`[batch, width]`: a window of each row's ids, at a random start within its text."""
+    tf.debugging.assert_less_equal(
+        width, tf.shape(ids)[1], message="crop_length is longer than the ids"
+    )
+    lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32), axis=-1)
+    last_start = tf.maximum(lengths - width, 0)
+    # A seeded draw repeats each epoch, but the shuffle deals it to other texts.
+    fraction = tf.random.uniform(tf.shape(lengths), seed=seed)
+    starts = tf.minimum(
+        tf.cast(fraction * tf.cast(last_start + 1, tf.float32), tf.int32), last_start
+    )
+    positions = starts[:, None] + tf.range(width)[None, :]
+    return tf.gather(ids, positions, batch_dims=1)
 
 
 def _trim_padding(ids):

@@ -39,10 +39,20 @@ def make_schedule(config, steps_per_epoch):
             power=1.0,
         )
     if config.schedule == "cosine":
+        total = max(1, config.epochs * steps_per_epoch)
+        warmup = min(round((config.warmup_epochs or 0.0) * steps_per_epoch), total - 1)
+        alpha = config.min_learning_rate / config.learning_rate
+        if warmup <= 0:
+            return keras.optimizers.schedules.CosineDecay(
+                config.learning_rate, decay_steps=total, alpha=alpha
+            )
+        # From 0 up to the rate, then the cosine over the remaining steps.
         return keras.optimizers.schedules.CosineDecay(
-            config.learning_rate,
-            decay_steps=max(1, config.epochs * steps_per_epoch),
-            alpha=config.min_learning_rate / config.learning_rate,
+            0.0,
+            decay_steps=total - warmup,
+            alpha=alpha,
+            warmup_target=config.learning_rate,
+            warmup_steps=warmup,
         )
     raise ValueError(f"unknown schedule {config.schedule!r}")  # validate() rejects it first
 

@@ -241,6 +241,13 @@ def resolve_auto_length(config, train_texts):
     return config.replace(max_length=length)
 
 
+def _crop_length(config):
+    """The training windows' width, or None where they would not be shorter than the texts."""
+    if config.crop_length is None or config.crop_length >= config.max_length:
+        return None
+    return config.crop_length
+
+
 def read_classifier_data(config, strategy=None):
     """The `ClassifierData` of a resolved classifier `config` (batched for `strategy`)."""
     import numpy as np
@@ -265,6 +272,7 @@ def read_classifier_data(config, strategy=None):
         # Tokenized once, reshuffled each epoch, where a step costs less than tokenizing.
         cache_ids=config.cache and config.family_spec.cache_ids,
         trim_padding=config.family_spec.trim_padding,
+        crop_length=_crop_length(config),
     )
     validation_ds = None
     if validation_size:

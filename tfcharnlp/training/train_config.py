@@ -113,6 +113,11 @@ class TrainConfig:
         f"{AUTO_LENGTH!r}: the training texts' {SUGGESTED_PERCENTILE}th percentile, rounded up "
         "and kept within the family's bounds"
     )
+    crop_length: Optional[int] = _recipe_field(
+        "train on a random window of this many ids of each text, a new one each epoch, and "
+        "predict on all max_length (char_cnn with global max pooling; ignored when not shorter "
+        "than max_length)"
+    )
     reverse: bool = _field(False, "reverse the character order (Zhang et al.'s quantization)")
     max_tokens: int = _field(20000, "word vocabulary size (word tokenizer)")
     word_split: str = _field(
@@ -192,6 +197,9 @@ class TrainConfig:
     )
     decay_rate: Optional[float] = _recipe_field("step decay: factor per drop")
     decay_epochs: Optional[float] = _recipe_field("step decay: epochs between drops")
+    warmup_epochs: Optional[float] = _recipe_field(
+        "cosine: epochs of linear warm-up from 0 to learning_rate before the decay"
+    )
     min_learning_rate: float = _field(0.0, "floor of the step, cosine and linear schedules")
     max_learning_rate: float = _field(0.01, "cyclic: peak learning rate")
     cycle_epochs: float = _field(2.0, "cyclic: epochs per half cycle (step size)")
@@ -370,6 +378,7 @@ class TrainConfig:
         self._validate_class_weights()
         if not isinstance(self.model_options, dict):
             raise ConfigError("model_options", f"expected a mapping, got {self.model_options!r}")
+        self._validate_crop()
         if self.alphabet is not None and not (isinstance(self.alphabet, str) and self.alphabet):
             raise ConfigError("alphabet", "expected a non-empty string of characters")
         if not isinstance(self.extra_characters, str):
@@ -382,6 +391,18 @@ class TrainConfig:
             )
         return self
 
+    def _validate_crop(self):
+        """Windows shorter than the texts need a model that reads any length."""
+        recipe = self.family_spec.recipe(self.recipe)
+        crop = self.crop_length if self.crop_length is not None else recipe.get("crop_length")
+        options = {**recipe.get("model_options", {}), **self.model_options}
+        if crop is not None and options.get("pooling") != "global_max":
+            raise ConfigError(
+                "crop_length",
+                f"training on {crop}-id windows needs a model that reads any length: "
+                'model_options {"pooling": "global_max"} (or no crop_length)',
+            )
+
     def _validate_numbers(self):
         family = self.family_spec
         for name in ("max_tokens", "steps_per_epoch", "shuffle_buffer"):
@@ -390,6 +411,7 @@ class TrainConfig:
             check_int("max_length", self.max_length, minimum=1, optional=True)
         for name in ("seq_length", "epochs", "batch_size"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
+        check_int("crop_length", self.crop_length, minimum=family.min_length, optional=True)
         for name in ("embedding_dim", "hidden_units", "num_layers", "word_ngrams"):
             check_int(name, getattr(self, name), minimum=1, optional=True)
         self._validate_ngrams()
@@ -413,6 +435,7 @@ class TrainConfig:
         for name in ("max_learning_rate", "cycle_epochs", "focal_gamma", "temperature"):
             check_number(name, getattr(self, name), low=0.0, low_inclusive=False)
         check_number("min_learning_rate", self.min_learning_rate, low=0.0)
+        check_number("warmup_epochs", self.warmup_epochs, low=0.0, optional=True)
         check_number(
             "momentum", self.momentum, low=0.0, high=1.0, high_inclusive=False, optional=True
         )
