@@ -344,7 +344,7 @@ def _models(task, vectors=None):
 BAG_ROW_NAMES = {
     "default": "ngram_bag (default recipe: words + bigrams, 2M buckets, SparseAdam)",
     "long": "ngram_bag (--recipe long: the default at SparseAdam 0.02, for long texts)",
-    "sgd": "ngram_bag (--recipe sgd: fastText's plain SGD, 32 dimensions, 5 epochs)",
+    "sgd": "ngram_bag (--recipe sgd: fastText's plain SGD, 10 epochs)",
 }
 
 
