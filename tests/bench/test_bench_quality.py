@@ -30,6 +30,26 @@ def test_the_charcnn_rows_are_the_registry_recipe_with_nothing_set():
     assert models["char_cnn_large"][1] == {"family": "char_cnn", "size": "large"}
 
 
+def test_the_ngram_bag_rows_train_registry_recipes_they_are_named_after():
+    from tfcharnlp.models.families import get_family
+
+    recipes = get_family("ngram_bag").recipes
+    assert set(bench_quality.BAG_ROW_NAMES) <= set(recipes)
+    for key, task in bench_quality.TASKS.items():
+        models = bench_quality._models(task)
+        for row in ("ngram_bag", "ngram_bag_sgd"):
+            if row in models:
+                name, settings = models[row]
+                assert name == bench_quality.BAG_ROW_NAMES[settings["recipe"]], (key, row)
+    # Long documents train the recipe for long texts; the others the default.
+    assert bench_quality._models(bench_quality.TASKS["imdb_ratings"])["ngram_bag"][1]["recipe"] == (
+        "long"
+    )
+    assert bench_quality._models(bench_quality.TASKS["imdb"])["ngram_bag"][1]["recipe"] == (
+        "default"
+    )
+
+
 def test_a_selection_runs_the_baselines_ngram_bags_targets_need():
     imdb, ratings = bench_quality.TASKS["imdb"], bench_quality.TASKS["imdb_ratings"]
     assert bench_quality.selected_models(imdb, ["ngram_bag"]) == ["ngram_bag", "fasttext"]

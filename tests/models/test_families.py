@@ -56,6 +56,18 @@ class TestFamilies(TestCase):
             assert model.get_config()["dropout"] == 0.25 and backbone["dropout"] == 0.0
         keras.backend.clear_session()
 
+    @pytest.mark.parametrize("family", sorted(TINY))
+    def test_every_recipe_sets_the_fields_of_the_default(self, family):
+        spec = families.get_family(family)
+        assert set(spec.fields) <= set(families.RECIPE_FIELDS)
+        for name in spec.recipes:
+            assert tuple(spec.recipe(name)) == spec.fields, name
+            config = TrainConfig.from_dict(
+                {"data": {"path": "x.csv"}, "family": family, "recipe": name}
+            ).resolve()
+            for field, value in spec.recipe(name).items():
+                assert getattr(config, field) == value, (name, field)
+
     def test_unknown_names_are_config_errors(self):
         with pytest.raises(ConfigError) as raised:
             families.get_family("transformer")
