@@ -98,6 +98,7 @@ class TestTrainWorkflow(TestCase):
             "dense_units": 16,
             "normalization": "batch",
             "pooling": "global_max",
+            "kernel_initializer": "glorot_uniform",
         }
         with open(folder / "history.csv") as stream:
             rows = list(csv.DictReader(stream))
