@@ -140,12 +140,17 @@ def make_pipeline(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+def _text_lengths(ids):
+    """Each text's own ids, counted over the last axis (padding, id 0, excluded)."""
+    return tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32), axis=-1)
+
+
 def _random_windows(ids, width, seed=None):
     """`[batch, width]`: a window of each row's ids, at a random start within its text."""
     tf.debugging.assert_less_equal(
         width, tf.shape(ids)[1], message="crop_length is longer than the ids"
     )
-    lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32), axis=-1)
+    lengths = _text_lengths(ids)
     last_start = tf.maximum(lengths - width, 0)
     # A seeded draw repeats each epoch, but the shuffle deals it to other texts.
     fraction = tf.random.uniform(tf.shape(lengths), seed=seed)
@@ -158,11 +163,11 @@ def _random_windows(ids, width, seed=None):
 
 def _trim_padding(ids):
     """`[batch, length]` ids without the trailing columns that are padding in every row."""
-    lengths = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32), axis=-1)
+    lengths = _text_lengths(ids)
     return ids[:, : tf.reduce_max(tf.concat([lengths, [0]], axis=0))]
 
 
 def _trim_one(ids, *rest):
     """One text's ids without their padding (an unbatched element)."""
-    length = tf.reduce_sum(tf.cast(tf.not_equal(ids, PADDING_ID), tf.int32))
+    length = _text_lengths(ids)
     return (ids[:length], *rest) if rest else ids[:length]
