@@ -84,7 +84,7 @@ class TestCharCNNBackbone(TestCase):
             conv = backbone.get_layer(f"conv_{index}")
             assert not conv.use_bias and conv.activation.__name__ == "linear"
         pools = [layer.name for layer in backbone.layers if layer.name.startswith("pool")]
-        assert pools == ["pool_1", "pool_2"]
+        assert pools == ["pool_1", "pool_1_mask", "pool_2", "pool_2_mask"]
         # Global max pooling: the first dense layer sees one value per filter.
         assert backbone.get_layer("dense_1").kernel.shape == (8, 16)
 
@@ -106,6 +106,28 @@ class TestCharCNNBackbone(TestCase):
             assert backbone(ids).shape == (2, 16)
         assert CharCNNBackbone(**TINY).input_shape == (None, 128)  # flattening fixes the length
 
+    def test_global_max_ignores_padding(self):
+        # A text scores the same whatever padding its batch adds: windows at
+        # training, whole padded texts at prediction. Without the mask the
+        # padding's own features entered the maximum.
+        backbone = CharCNNBackbone(**{**TINY, "normalization": "batch", "pooling": "global_max"})
+        text = np.random.randint(2, 20, size=(2, 150)).astype("int32")
+
+        def padded(length):
+            return np.pad(text, [(0, 0), (0, length - 150)])
+
+        short, long = backbone(padded(200)), backbone(padded(600))
+        self.assertAllClose(short, long, atol=1e-5)
+        # The paper's flattening reads fixed positions, padding included.
+        assert "padding_mask" not in [layer.name for layer in CharCNNBackbone(**TINY).layers]
+
+    def test_input_dropout(self):
+        backbone = CharCNNBackbone(**{**TINY, "input_dropout": 0.1})
+        assert backbone.get_layer("character_dropout").rate == 0.1
+        assert CharCNNBackbone.from_config(backbone.get_config()).input_dropout == 0.1
+        # Off by default, as in the paper.
+        assert "character_dropout" not in [layer.name for layer in CharCNNBackbone(**TINY).layers]
+
     def test_kernel_initializer_replaces_the_papers_gaussian(self):
         backbone = CharCNNBackbone(**{**TINY, "kernel_initializer": "glorot_uniform"})
         for name in ("conv_1", "conv_2", "dense_1"):
@@ -122,7 +144,12 @@ class TestCharCNNBackbone(TestCase):
 
     @pytest.mark.parametrize(
         "field, value",
-        [("normalization", "layer"), ("pooling", "average"), ("batch_norm_momentum", 1.5)],
+        [
+            ("normalization", "layer"),
+            ("pooling", "average"),
+            ("batch_norm_momentum", 1.5),
+            ("input_dropout", 1.0),
+        ],
     )
     def test_bad_options(self, field, value):
         with pytest.raises(ConfigError, match=field):

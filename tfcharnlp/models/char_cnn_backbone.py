@@ -4,7 +4,9 @@ import keras
 
 from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.backbone import Backbone, ids_input
+from tfcharnlp.models.character_dropout import CharacterDropout
 from tfcharnlp.models.one_hot_conv1d import OneHotConv1D
+from tfcharnlp.models.padding_mask import PaddingMask
 from tfcharnlp.validation import check_choice, check_number, check_positive, check_rate
 
 # The paper's two configurations: conv features, fully connected units and
@@ -84,6 +86,8 @@ class CharCNNBackbone(Backbone):
         kernel_initializer: None (the paper's N(0, 0.05), N(0, 0.02) for
             large) or a Keras initializer name for every convolution and
             fully connected layer.
+        input_dropout: float. Share of the input characters replaced by
+            padding in training (`CharacterDropout`), 0 in the paper.
 
     Call arguments:
         token_ids: int32 `[batch, max_length]`, 0 = padding (with
@@ -113,6 +117,7 @@ class CharCNNBackbone(Backbone):
         pooling="flatten",
         batch_norm_momentum=0.9,
         kernel_initializer=None,
+        input_dropout=0.0,
         **kwargs,
     ):
         check_positive("vocabulary_size", vocabulary_size)
@@ -120,6 +125,7 @@ class CharCNNBackbone(Backbone):
         check_choice("size", size, tuple(CHAR_CNN_SIZES))
         check_choice("input_encoding", input_encoding, ("one_hot", "embedding"))
         check_rate("dropout", dropout)
+        check_rate("input_dropout", input_dropout)
         check_choice("normalization", normalization, NORMALIZATIONS)
         check_choice("pooling", pooling, POOLINGS)
         check_number("batch_norm_momentum", batch_norm_momentum, low=0.0, high=1.0)
@@ -190,6 +196,12 @@ class CharCNNBackbone(Backbone):
         # shorter windows of the texts than it predicts on (`crop_length`).
         token_ids = ids_input(None if pooling == "global_max" else max_length)
         x = token_ids
+        # With the global maximum, features computed from padding alone are
+        # zeroed (`PaddingMask`): the maximum of the ReLU features then reads
+        # the text only, however much padding a batch adds.
+        mask = PaddingMask(name="padding_mask")(token_ids) if pooling == "global_max" else None
+        if input_dropout:
+            x = CharacterDropout(input_dropout, name="character_dropout")(x)
         if self.token_embedding is not None:
             x = self.token_embedding(x)
         last = len(self.conv_layers) - 1
@@ -198,8 +210,15 @@ class CharCNNBackbone(Backbone):
             if normalized:
                 x = self.normalization_layers[index](x)
                 x = keras.layers.ReLU(name=f"conv_{index + 1}_relu")(x)
+            if mask is not None:
+                mask = keras.layers.MaxPooling1D(
+                    KERNEL_SIZES[index], strides=1, name=f"conv_{index + 1}_mask"
+                )(mask)
+                x = keras.layers.Multiply(name=f"conv_{index + 1}_masked")([x, mask])
             if index in POOLED_LAYERS and not (index == last and pooling == "global_max"):
                 x = keras.layers.MaxPooling1D(POOL_SIZE, name=f"pool_{index + 1}")(x)
+                if mask is not None:
+                    mask = keras.layers.MaxPooling1D(POOL_SIZE, name=f"pool_{index + 1}_mask")(mask)
         if pooling == "global_max":
             x = keras.layers.GlobalMaxPooling1D(name="global_max_pool")(x)
         else:
@@ -222,6 +241,7 @@ class CharCNNBackbone(Backbone):
         self.pooling = pooling
         self.batch_norm_momentum = batch_norm_momentum
         self.kernel_initializer = kernel_initializer
+        self.input_dropout = input_dropout
 
     def get_config(self):
         config = super().get_config()
@@ -239,6 +259,7 @@ class CharCNNBackbone(Backbone):
                 "pooling": self.pooling,
                 "batch_norm_momentum": self.batch_norm_momentum,
                 "kernel_initializer": self.kernel_initializer,
+                "input_dropout": self.input_dropout,
             }
         )
         return config
