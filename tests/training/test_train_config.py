@@ -203,6 +203,7 @@ class TestRecipes(TestCase):
             "crop_length": None,
             "embedding_dim": None,
             "dropout": 0.5,
+            "label_smoothing": 0.0,
             "model_options": {},
             "optimizer": "sgd",
             "learning_rate": 0.01,

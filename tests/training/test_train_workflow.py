@@ -99,6 +99,7 @@ class TestTrainWorkflow(TestCase):
             "normalization": "batch",
             "pooling": "global_max",
             "kernel_initializer": "glorot_uniform",
+            "input_dropout": 0.1,
         }
         with open(folder / "history.csv") as stream:
             rows = list(csv.DictReader(stream))

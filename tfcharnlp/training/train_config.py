@@ -207,7 +207,9 @@ class TrainConfig:
     # Loss and imbalance.
     loss: str = _field("cross_entropy", "classification loss", LOSSES)
     focal_gamma: float = _field(2.0, "focal loss gamma")
-    label_smoothing: float = _field(0.0, "label smoothing")
+    label_smoothing: Optional[float] = _recipe_field(
+        "share of each one-hot label spread over the classes (label smoothing)"
+    )
     class_weights: Union[str, list, dict] = _field(
         "none", "'none', 'balanced', or a weight per class (list or {label: weight})"
     )
@@ -443,7 +445,12 @@ class TrainConfig:
             "dropout", self.dropout, low=0.0, high=1.0, high_inclusive=False, optional=True
         )
         check_number(
-            "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_inclusive=False
+            "label_smoothing",
+            self.label_smoothing,
+            low=0.0,
+            high=1.0,
+            high_inclusive=False,
+            optional=True,
         )
         check_number("clipnorm", self.clipnorm, low=0.0, low_inclusive=False, optional=True)
         check_number("max_time", self.max_time, low=0.0, low_inclusive=False, optional=True)
