@@ -93,6 +93,7 @@ def generator_cases(inputs):
 
 EXTRA_CASES = {
     "char_classifier": classifier_cases,
+    "char_cnn_classifier": classifier_cases,
     "word_classifier": classifier_cases,
     "ngram_classifier": classifier_cases,
     "generator": generator_cases,

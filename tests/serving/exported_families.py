@@ -54,6 +54,33 @@ def char_classifier():
     return TextClassifier(backbone, num_classes=len(LABELS), preprocessor=preprocessor)
 
 
+def char_cnn_classifier():
+    """Zhang et al.'s CharCNN, few units, with the char_cnn default recipe's options.
+
+    Batch normalization, the padding-masked global maximum, input character
+    dropout and the gathered one-hot first convolution are all in its graph.
+    """
+    from tfcharnlp.models import CharCNNBackbone, TextClassifier
+    from tfcharnlp.preprocessing import CharTokenizer, TextNormalizer, TextPreprocessor
+
+    _seeded()
+    preprocessor = TextPreprocessor(
+        tokenizer=CharTokenizer(alphabet="zhang70", max_length=128),
+        normalizer=TextNormalizer(steps=("nfkc", "lower")),
+    )
+    backbone = CharCNNBackbone(
+        vocabulary_size=preprocessor.vocabulary_size,
+        max_length=128,
+        filters=8,
+        dense_units=16,
+        normalization="batch",
+        pooling="global_max",
+        kernel_initializer="glorot_uniform",
+        input_dropout=0.1,
+    )
+    return TextClassifier(backbone, num_classes=len(LABELS), preprocessor=preprocessor)
+
+
 def word_classifier():
     """A word-level LSTM; its tokenizer runs TF Text's WhitespaceTokenizeWithOffsetsV2 in-graph."""
     from tfcharnlp.models import LSTMBackbone, TextClassifier
@@ -139,6 +166,7 @@ def generator_inputs(model):
 # name -> (builder of the untrained model, exporter arguments, model -> {signature: inputs}).
 FAMILIES = {
     "char_classifier": (char_classifier, {"labels": LABELS}, classifier_inputs),
+    "char_cnn_classifier": (char_cnn_classifier, {"labels": LABELS}, classifier_inputs),
     "word_classifier": (word_classifier, {"labels": LABELS}, classifier_inputs),
     "ngram_classifier": (ngram_classifier, {"labels": LABELS}, classifier_inputs),
     "generator": (generator, {"max_generation_length": 64}, generator_inputs),
@@ -147,6 +175,7 @@ FAMILIES = {
 # The signature input that must be a vector of strings, per family kind.
 STRING_INPUT = {
     "char_classifier": constants.CLASSIFIER_INPUT,
+    "char_cnn_classifier": constants.CLASSIFIER_INPUT,
     "word_classifier": constants.CLASSIFIER_INPUT,
     "ngram_classifier": constants.CLASSIFIER_INPUT,
     "generator": constants.GENERATOR_PROMPT,
