@@ -34,16 +34,22 @@ def _seeded(seed=0):
     keras.utils.set_random_seed(seed)
 
 
+def _zhang70_characters(max_length):
+    """The character preprocessor of both char classifiers: NFKC, lower case, zhang70."""
+    from tfcharnlp.preprocessing import CharTokenizer, TextNormalizer, TextPreprocessor
+
+    return TextPreprocessor(
+        tokenizer=CharTokenizer(alphabet="zhang70", max_length=max_length),
+        normalizer=TextNormalizer(steps=("nfkc", "lower")),
+    )
+
+
 def char_classifier():
     """A multi-width character CNN over the NFKC-lowercased zhang70 alphabet."""
     from tfcharnlp.models import MultiWidthCNNBackbone, TextClassifier
-    from tfcharnlp.preprocessing import CharTokenizer, TextNormalizer, TextPreprocessor
 
     _seeded()
-    preprocessor = TextPreprocessor(
-        tokenizer=CharTokenizer(alphabet="zhang70", max_length=64),
-        normalizer=TextNormalizer(steps=("nfkc", "lower")),
-    )
+    preprocessor = _zhang70_characters(64)
     backbone = MultiWidthCNNBackbone(
         vocabulary_size=preprocessor.vocabulary_size,
         max_length=64,
@@ -61,13 +67,9 @@ def char_cnn_classifier():
     dropout and the gathered one-hot first convolution are all in its graph.
     """
     from tfcharnlp.models import CharCNNBackbone, TextClassifier
-    from tfcharnlp.preprocessing import CharTokenizer, TextNormalizer, TextPreprocessor
 
     _seeded()
-    preprocessor = TextPreprocessor(
-        tokenizer=CharTokenizer(alphabet="zhang70", max_length=128),
-        normalizer=TextNormalizer(steps=("nfkc", "lower")),
-    )
+    preprocessor = _zhang70_characters(128)
     backbone = CharCNNBackbone(
         vocabulary_size=preprocessor.vocabulary_size,
         max_length=128,
