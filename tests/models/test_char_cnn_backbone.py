@@ -84,7 +84,7 @@ class TestCharCNNBackbone(TestCase):
             conv = backbone.get_layer(f"conv_{index}")
             assert not conv.use_bias and conv.activation.__name__ == "linear"
         pools = [layer.name for layer in backbone.layers if layer.name.startswith("pool")]
-        assert pools == ["pool_1", "pool_1_mask", "pool_2", "pool_2_mask"]
+        assert pools == ["pool_1", "pool_2"]
         # Global max pooling: the first dense layer sees one value per filter.
         assert backbone.get_layer("dense_1").kernel.shape == (8, 16)
 
@@ -119,7 +119,7 @@ class TestCharCNNBackbone(TestCase):
         short, long = backbone(padded(200)), backbone(padded(600))
         self.assertAllClose(short, long, atol=1e-5)
         # The paper's flattening reads fixed positions, padding included.
-        assert "padding_mask" not in [layer.name for layer in CharCNNBackbone(**TINY).layers]
+        assert "text_lengths" not in [layer.name for layer in CharCNNBackbone(**TINY).layers]
 
     def test_input_dropout(self):
         backbone = CharCNNBackbone(**{**TINY, "input_dropout": 0.1})

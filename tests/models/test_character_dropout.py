@@ -6,8 +6,8 @@ from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.character_dropout import CharacterDropout
 
 
-class CharacterDropoutTest(TestCase):
-    def setUp(self):
+class TestCharacterDropout(TestCase):
+    def setup_method(self):
         self.ids = np.random.randint(1, 50, size=(64, 200)).astype("int32")
 
     def test_drops_to_padding_in_training_only(self):

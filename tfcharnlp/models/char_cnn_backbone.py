@@ -6,7 +6,7 @@ from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.backbone import Backbone, ids_input
 from tfcharnlp.models.character_dropout import CharacterDropout
 from tfcharnlp.models.one_hot_conv1d import OneHotConv1D
-from tfcharnlp.models.padding_mask import PaddingMask
+from tfcharnlp.models.padding_mask import MaskPadding, TextLengths
 from tfcharnlp.validation import check_choice, check_number, check_positive, check_rate
 
 # The paper's two configurations: conv features, fully connected units and
@@ -197,28 +197,26 @@ class CharCNNBackbone(Backbone):
         token_ids = ids_input(None if pooling == "global_max" else max_length)
         x = token_ids
         # With the global maximum, features computed from padding alone are
-        # zeroed (`PaddingMask`): the maximum of the ReLU features then reads
+        # zeroed (`MaskPadding`): the maximum of the ReLU features then reads
         # the text only, however much padding a batch adds.
-        mask = PaddingMask(name="padding_mask")(token_ids) if pooling == "global_max" else None
+        masked = pooling == "global_max"
+        lengths = TextLengths(name="text_lengths")(token_ids) if masked else None
         if input_dropout:
             x = CharacterDropout(input_dropout, name="character_dropout")(x)
         if self.token_embedding is not None:
             x = self.token_embedding(x)
         last = len(self.conv_layers) - 1
+        stride = 1
         for index, conv in enumerate(self.conv_layers):
             x = conv(x)
             if normalized:
                 x = self.normalization_layers[index](x)
                 x = keras.layers.ReLU(name=f"conv_{index + 1}_relu")(x)
-            if mask is not None:
-                mask = keras.layers.MaxPooling1D(
-                    KERNEL_SIZES[index], strides=1, name=f"conv_{index + 1}_mask"
-                )(mask)
-                x = keras.layers.Multiply(name=f"conv_{index + 1}_masked")([x, mask])
+            if masked:
+                x = MaskPadding(stride, name=f"conv_{index + 1}_masked")([x, lengths])
             if index in POOLED_LAYERS and not (index == last and pooling == "global_max"):
                 x = keras.layers.MaxPooling1D(POOL_SIZE, name=f"pool_{index + 1}")(x)
-                if mask is not None:
-                    mask = keras.layers.MaxPooling1D(POOL_SIZE, name=f"pool_{index + 1}_mask")(mask)
+                stride *= POOL_SIZE
         if pooling == "global_max":
             x = keras.layers.GlobalMaxPooling1D(name="global_max_pool")(x)
         else:
