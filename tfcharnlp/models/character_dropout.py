@@ -2,12 +2,13 @@
 
 import keras
 
+from tfcharnlp.alphabets import PADDING_ID
 from tfcharnlp.validation import check_rate
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
 class CharacterDropout(keras.layers.Layer):
-    """ids -> ids with each one replaced by padding (0) with probability `rate`, in training only.
+    """ids -> ids with each one replaced by padding (`PADDING_ID`) with probability `rate`, in training only.
 
     A dropped character reaches the first convolution as the zero vector, as
     the input dropout of one-hot character models does (`dropout_input` of
@@ -29,7 +30,9 @@ class CharacterDropout(keras.layers.Layer):
         if not training or self.rate == 0:
             return token_ids
         keep = keras.random.uniform(keras.ops.shape(token_ids), seed=self.seed_generator)
-        return keras.ops.where(keep >= self.rate, token_ids, keras.ops.zeros_like(token_ids))
+        return keras.ops.where(
+            keep >= self.rate, token_ids, keras.ops.full_like(token_ids, PADDING_ID)
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape

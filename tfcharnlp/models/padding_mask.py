@@ -3,13 +3,17 @@
 import keras
 import tensorflow as tf
 
+from tfcharnlp.alphabets import PADDING_ID
+
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
 class TextLengths(keras.layers.Layer):
-    """ids `[batch, length]` -> int32 `[batch]`: the ids before the padding (0s at the end)."""
+    """ids `[batch, length]` -> int32 `[batch]`: the ids before the padding (`PADDING_ID`s at the end)."""
 
     def call(self, token_ids):
-        return keras.ops.sum(keras.ops.cast(keras.ops.not_equal(token_ids, 0), "int32"), axis=1)
+        return keras.ops.sum(
+            keras.ops.cast(keras.ops.not_equal(token_ids, PADDING_ID), "int32"), axis=1
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape[:1]
