@@ -8,6 +8,7 @@ TensorFlow just because `tfcharnlp.training` was touched.
 from tfcharnlp.lazy_exports import lazy_exports
 
 _EXPORTS = {
+    "BudgetFittedSchedule": "tfcharnlp.training.budget_schedule",
     "CyclicLearningRate": "tfcharnlp.training.cyclic_learning_rate",
     "EvaluationReport": "tfcharnlp.training.evaluation_report",
     "StepDecay": "tfcharnlp.training.step_decay",

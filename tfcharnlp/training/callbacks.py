@@ -6,6 +6,7 @@ import time
 
 import keras
 
+from tfcharnlp.training.budget_schedule import FitScheduleToBudget
 from tfcharnlp.training.model_folder import BACKUP_DIR, CHECKPOINT_FILE, HISTORY_FILE, LOG_DIR
 from tfcharnlp.training.resume_state import ResumeState
 from tfcharnlp.training.time_budget import TimeBudget
@@ -90,7 +91,8 @@ def build_callbacks(
     - `ResumeState` (with `backup` and the run's `config`): early stopping's and
       the checkpoint's memory kept across a kill, in `backup/`.
     - `TimeBudget(max_time)` when `max_time` (seconds) is given: stops after
-      the batch that spends it.
+      the batch that spends it; and `FitScheduleToBudget(max_time)`, which
+      ends a decaying schedule within it.
     - `EpochLog` (one line per epoch) when the output is not a terminal.
 
     `extra` callbacks come first, so a test can raise from one to simulate a kill.
@@ -119,6 +121,9 @@ def build_callbacks(
             monitor=monitor, mode=mode, patience=patience, restore_best_weights=True
         )
         callbacks.append(early_stopping)
+    if max_time is not None:
+        # Before ResumeState, so the backup holds the schedule as this epoch re-aimed it.
+        callbacks.append(FitScheduleToBudget(max_time))
     if backup and config is not None:
         callbacks.append(ResumeState(run_dir / BACKUP_DIR, config, early_stopping, best_checkpoint))
     if max_time is not None:

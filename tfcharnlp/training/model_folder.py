@@ -118,6 +118,7 @@ def load_keras_model(model_dir):
     # schedules are part of the saved optimizer).
     import tfcharnlp.models
     import tfcharnlp.preprocessing  # noqa: F401
+    import tfcharnlp.training.budget_schedule  # noqa: F401
     import tfcharnlp.training.cyclic_learning_rate  # noqa: F401
     import tfcharnlp.training.step_decay  # noqa: F401
 

@@ -2,6 +2,7 @@
 
 import keras
 
+from tfcharnlp.training.budget_schedule import BudgetFittedSchedule
 from tfcharnlp.training.cyclic_learning_rate import CyclicLearningRate
 from tfcharnlp.training.step_decay import StepDecay
 
@@ -11,9 +12,18 @@ def make_schedule(config, steps_per_epoch):
 
     Schedules count optimizer steps, so epoch-valued settings are converted
     with `steps_per_epoch`; this keeps them exact when a run resumes from a
-    backup (the optimizer's iteration count is restored with it).
+    backup (the optimizer's iteration count is restored with it). Under
+    `max_time` the schedules that decay over the run (cosine, linear) are
+    `BudgetFittedSchedule`s, so they end within the budget.
     """
     steps_per_epoch = max(1, int(steps_per_epoch))
+    schedule = _planned_schedule(config, steps_per_epoch)
+    if config.max_time is not None and config.schedule in ("cosine", "linear"):
+        return BudgetFittedSchedule(schedule, total_steps=config.epochs * steps_per_epoch)
+    return schedule
+
+
+def _planned_schedule(config, steps_per_epoch):
     if config.schedule == "none":
         return config.learning_rate
     if config.schedule == "step":

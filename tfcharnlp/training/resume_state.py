@@ -1,12 +1,14 @@
-"""What a killed run must remember besides its weights: early stopping's and the checkpoint's.
+"""What a killed run must remember besides its weights: early stopping's, the checkpoint's.
 
 Keras' `BackupAndRestore` brings back the weights, the optimizer and the
 epoch, but `EarlyStopping` and `ModelCheckpoint` start from scratch in the
 resumed process: patience begins again, early stopping forgets its best
 weights, and `checkpoints/best.keras` can be overwritten by an epoch worse
-than one before the kill. `ResumeState` saves their memory into the backup
-folder after every epoch and gives it back when the run resumes, together
-with the config that wrote it, so a backup is resumed only by the same run.
+than one before the kill; a schedule fitted to the time budget
+(`BudgetFittedSchedule`) would restart unfitted. `ResumeState` saves their
+memory into the backup folder after every epoch and gives it back when the
+run resumes, together with the config that wrote it, so a backup is resumed
+only by the same run.
 """
 
 import json
@@ -18,6 +20,7 @@ import keras
 import numpy as np
 
 from tfcharnlp.errors import ConfigError
+from tfcharnlp.training.budget_schedule import fitted_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +65,13 @@ class ResumeState(keras.callbacks.Callback):
                     stopping.best_weights = [arrays[f"w{i}"] for i in range(len(arrays.files))]
         if checkpoint is not None and state.get("checkpoint_best") is not None:
             checkpoint.best = state["checkpoint_best"]
+        schedule = fitted_schedule(self.model.optimizer)
+        if schedule is not None and state.get("schedule_warp"):
+            schedule.set_warp(*state["schedule_warp"])
         logger.info(
             "resumed early stopping's and the best checkpoint's state of epoch %d: %s",
             state["epoch"] + 1,
-            {key: state.get(key) for key in ("early_stopping", "checkpoint_best")},
+            {key: state.get(key) for key in ("early_stopping", "checkpoint_best", "schedule_warp")},
         )
 
     def on_epoch_end(self, epoch, logs=None):
@@ -84,6 +90,9 @@ class ResumeState(keras.callbacks.Callback):
                 _write_atomically(self.backup_dir / BEST_WEIGHTS_FILE, arrays)
         if self.checkpoint is not None:
             state["checkpoint_best"] = _plain(self.checkpoint.best)
+        schedule = fitted_schedule(self.model.optimizer)
+        if schedule is not None:
+            state["schedule_warp"] = list(schedule.warp())
         _write_atomically(self.backup_dir / STATE_FILE, state)
 
 

@@ -181,8 +181,9 @@ class TrainConfig:
         None,
         "wall-clock budget of fitting in seconds: once spent, training stops after the "
         "current batch (that epoch is still validated and checkpointed) and the model keeps "
-        "the best epoch's weights; the report and train_config.json say so "
-        "(default: no budget)",
+        "the best epoch's weights; the report and train_config.json say so. A cosine or "
+        "linear schedule is fitted to it: after each epoch it is re-aimed to end when the "
+        "budget is expected to run out (default: no budget)",
     )
     optimizer: Optional[str] = _recipe_field(
         "optimizer (sparse_adam: Adam that updates only the embedding rows a batch used)",
