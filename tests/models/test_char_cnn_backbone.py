@@ -121,18 +121,6 @@ class TestCharCNNBackbone(TestCase):
         # The paper's flattening reads fixed positions, padding included.
         assert "text_lengths" not in [layer.name for layer in CharCNNBackbone(**TINY).layers]
 
-    def test_batch_statistics_ignore_padding(self):
-        # In training, batch normalization's mean and variance are those of the
-        # text: short texts padded far (TREC's questions, SST-2's phrases) are
-        # normalized as they would be unpadded.
-        options = {**TINY, "normalization": "batch", "pooling": "global_max", "dropout": 0.0}
-        backbone = CharCNNBackbone(**options)
-        text = np.random.randint(2, 20, size=(4, 150)).astype("int32")
-        # At least 96 characters of padding: the valid convolutions shrink by 96.
-        short = backbone(np.pad(text, [(0, 0), (0, 150)]), training=True)
-        long = backbone(np.pad(text, [(0, 0), (0, 450)]), training=True)
-        self.assertAllClose(short, long, atol=1e-4)
-
     def test_input_dropout(self):
         backbone = CharCNNBackbone(**{**TINY, "input_dropout": 0.1})
         assert backbone.get_layer("character_dropout").rate == 0.1

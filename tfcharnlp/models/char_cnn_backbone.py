@@ -6,7 +6,7 @@ from tfcharnlp.errors import ConfigError
 from tfcharnlp.models.backbone import Backbone, ids_input
 from tfcharnlp.models.character_dropout import CharacterDropout
 from tfcharnlp.models.one_hot_conv1d import OneHotConv1D
-from tfcharnlp.models.padding_mask import MaskPadding, TextLengths, TextPositions
+from tfcharnlp.models.padding_mask import MaskPadding, TextLengths
 from tfcharnlp.validation import check_choice, check_number, check_positive, check_rate
 
 # The paper's two configurations: conv features, fully connected units and
@@ -209,16 +209,11 @@ class CharCNNBackbone(Backbone):
         stride = 1
         for index, conv in enumerate(self.conv_layers):
             x = conv(x)
-            text = None
-            if masked:
-                text = TextPositions(stride, name=f"conv_{index + 1}_text")([x, lengths])
             if normalized:
-                # Batch statistics of the text positions only: padding would
-                # dilute them by however much of the batch it fills.
-                x = self.normalization_layers[index](x, mask=text)
+                x = self.normalization_layers[index](x)
                 x = keras.layers.ReLU(name=f"conv_{index + 1}_relu")(x)
             if masked:
-                x = MaskPadding(name=f"conv_{index + 1}_masked")([x, text])
+                x = MaskPadding(stride, name=f"conv_{index + 1}_masked")([x, lengths])
             if index in POOLED_LAYERS and not (index == last and pooling == "global_max"):
                 x = keras.layers.MaxPooling1D(POOL_SIZE, name=f"pool_{index + 1}")(x)
                 stride *= POOL_SIZE

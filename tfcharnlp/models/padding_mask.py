@@ -1,4 +1,4 @@
-"""Where a convolution stack's features read text: for a global maximum and batch statistics of text only."""
+"""Zeroes what a convolution stack computes from padding alone, so a global maximum reads text only."""
 
 import keras
 import tensorflow as tf
@@ -20,12 +20,15 @@ class TextLengths(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="tfcharnlp")
-class TextPositions(keras.layers.Layer):
-    """`[features, text lengths]` -> bool `[batch, positions]`: True where the features read text.
+class MaskPadding(keras.layers.Layer):
+    """`[features, text lengths]` -> the features with the positions that read only padding zeroed.
 
     Position `i` of a "valid" convolution reads inputs `i .. i + k - 1`, so it
     reads text when `i < length`; after poolings of total stride `stride` the
-    text covers `ceil(length / stride)` positions. The mask is built on the
+    text covers `ceil(length / stride)` positions. Zeroed there, the ReLU
+    features' maximum sees only the text: the same text scores the same
+    however much padding follows it, whether the model trains on short
+    windows or predicts a long padded batch. The mask is built on the
     features' own length at run time, so it always matches them (even for
     the empty batch a replica of a `MirroredStrategy` can get).
 
@@ -43,40 +46,11 @@ class TextPositions(keras.layers.Layer):
         # The length at run time (tf.shape, not the static one): on an empty
         # batch TensorFlow's CPU convolution keeps its input length.
         positions = tf.range(tf.shape(features)[1], dtype="int32")
-        return keras.ops.less(positions[None, :], covered[:, None])
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0][:2]
-
-    def compute_output_spec(self, inputs):
-        features = inputs[0]
-        return keras.KerasTensor(features.shape[:2], dtype="bool")
-
-    def get_config(self):
-        return {**super().get_config(), "stride": self.stride}
-
-
-@keras.saving.register_keras_serializable(package="tfcharnlp")
-class MaskPadding(keras.layers.Layer):
-    """`[features, text positions]` -> the features zeroed where they read only padding.
-
-    With the positions of `TextPositions`, the ReLU features' maximum sees
-    only the text: the same text scores the same however much padding
-    follows it, whether the model trains on short windows or predicts a
-    long padded batch. The zeroes carry the mask from here on, so the Keras
-    mask batch normalization passes along ends here.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def call(self, inputs):
-        features, text_positions = inputs
-        return features * keras.ops.cast(text_positions, features.dtype)[:, :, None]
+        mask = keras.ops.less(positions[None, :], covered[:, None])
+        return features * keras.ops.cast(mask, features.dtype)[:, :, None]
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "stride": self.stride}
