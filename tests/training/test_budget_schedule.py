@@ -109,9 +109,11 @@ def test_a_budget_of_three_epochs_ends_the_schedule_after_the_third():
     # 20 s left at 10 s an epoch: the schedule's remaining 90 steps are run in 20.
     assert schedule.position(10) == pytest.approx(10)
     assert schedule.position(30) == pytest.approx(TOTAL)
+    assert callback.end_epoch == pytest.approx(3.0)
     run_epoch(callback, model, 1, seconds=5.0)  # faster: 15 s left fit 3 more epochs
     assert schedule.position(50) == pytest.approx(TOTAL)
     assert schedule.position(49) < TOTAL
+    assert callback.end_epoch == pytest.approx(5.0)
 
 
 def test_a_run_that_fits_its_budget_keeps_the_planned_schedule():
@@ -121,6 +123,7 @@ def test_a_run_that_fits_its_budget_keeps_the_planned_schedule():
     for epoch in range(3):
         run_epoch(callback, model, epoch, seconds=10.0)
     assert schedule.warp() == pytest.approx((0.0, 1.0))
+    assert callback.end_epoch is None
 
 
 def test_without_a_fitted_schedule_it_does_nothing():

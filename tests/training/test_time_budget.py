@@ -46,6 +46,11 @@ def test_stops_after_the_batch_that_spends_the_budget():
         "stopped by the time budget (max_time 2.5 s) after 1 epoch (epoch 1 cut after 3 of 10 "
         f"steps), {outcome.seconds:.1f} s of fitting; the model keeps the last weights"
     )
+    outcome.schedule_end_epoch = 4.3  # FitScheduleToBudget's aim, set by fit_model
+    assert (
+        "of fitting; the learning-rate schedule was fitted to the budget, to end at epoch 4.3; "
+        "the model keeps" in outcome.describe()
+    )
 
 
 def test_a_budget_not_reached_lets_fit_finish():

@@ -113,6 +113,9 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         self.schedule = None
         self.start = self.epoch_start = None
         self.steps = 0
+        # The epoch (counted from 1, a fraction allowed) the schedule is aimed to end at,
+        # when the budget moved it before the run's last epoch; else None.
+        self.end_epoch = None
 
     def on_train_begin(self, logs=None):
         self.schedule = fitted_schedule(self.model.optimizer)
@@ -136,6 +139,7 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         steps_per_epoch = self.params.get("steps") or self.steps
         step = int(self.model.optimizer.iterations.numpy())
         self.schedule.aim(step, epochs * steps_per_epoch)
+        self.end_epoch = epoch + 1 + epochs if epochs < epochs_left else None
         if epochs < epochs_left:
             logger.info(
                 "learning-rate schedule fitted to the time budget: it ends in %.1f more epochs "

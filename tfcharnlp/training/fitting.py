@@ -5,6 +5,7 @@ import logging
 from typing import Optional
 
 from tfcharnlp.training import callbacks as callbacks_lib
+from tfcharnlp.training.budget_schedule import FitScheduleToBudget
 from tfcharnlp.training.evaluation_report import read_history_csv
 from tfcharnlp.training.model_folder import BACKUP_DIR, CHECKPOINT_FILE, HISTORY_FILE
 from tfcharnlp.training.resume_state import check_resumable
@@ -107,6 +108,8 @@ def fit_model(config, run_dir, model, train_ds, validation_ds, extra_callbacks=(
     outcome = None
     if budget is not None:
         outcome = budget.outcome()
+        fitted = next((c for c in callbacks if isinstance(c, FitScheduleToBudget)), None)
+        outcome.schedule_end_epoch = fitted.end_epoch if fitted else None
         if outcome.stopped:
             # Said in the run's report (printed by its command), not logged a second time.
             outcome.weights = _keep_best_weights(

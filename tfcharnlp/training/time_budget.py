@@ -33,6 +33,8 @@ class TimeBudgetOutcome:
         steps_in_last_epoch: batches the last epoch ran.
         steps_per_epoch: batches of a whole epoch, or None when unknown.
         weights: which weights the model keeps, as a phrase.
+        schedule_end_epoch: the epoch a schedule fitted to the budget was last
+            aimed to end at (`FitScheduleToBudget`), or None.
     """
 
     max_time: float
@@ -42,6 +44,7 @@ class TimeBudgetOutcome:
     steps_in_last_epoch: int
     steps_per_epoch: Optional[int] = None
     weights: str = "the last epoch's weights"
+    schedule_end_epoch: Optional[float] = None
 
     def describe(self):
         """One sentence: `stopped by the time budget (max_time 30 s) after 3 epochs, 31.2 s; ...`."""
@@ -56,10 +59,16 @@ class TimeBudgetOutcome:
                 f" (epoch {self.epochs} cut after {self.steps_in_last_epoch} of "
                 f"{self.steps_per_epoch} steps)"
             )
+        fitted = ""
+        if self.schedule_end_epoch is not None:
+            fitted = (
+                "; the learning-rate schedule was fitted to the budget, to end at epoch "
+                f"{self.schedule_end_epoch:.1f}"
+            )
         return (
             f"stopped by the time budget (max_time {self.max_time:g} s) after "
-            f"{_epochs(self.epochs)}{cut}, {self.seconds:.1f} s of fitting; the model keeps "
-            f"{self.weights}"
+            f"{_epochs(self.epochs)}{cut}, {self.seconds:.1f} s of fitting{fitted}; the model "
+            f"keeps {self.weights}"
         )
 
     def to_dict(self):
