@@ -83,7 +83,7 @@ class TestFamilies(TestCase):
             "cnn_lstm val_accuracy, ngram_bag val_accuracy, char_gru val_loss"
         )
         assert "ngram_bag sparse_adam" in families.recipe_defaults("optimizer")
-        assert families.recipe_defaults("patience").startswith("char_cnn 5, multi_width_cnn 3")
+        assert families.recipe_defaults("patience").startswith("char_cnn 24, multi_width_cnn 3")
         assert families.recipe_defaults("seq_length") == "char_gru 100"
         assert families.recipe_defaults("embedding_dim").startswith("char_cnn none, ")
         lines = families.describe_recipes().splitlines()
