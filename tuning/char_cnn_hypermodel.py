@@ -37,6 +37,6 @@ class CharCNNHyperModel(TextHyperModel):
                 [256, 1024, 2048] if large else [256, 512, 1024],
                 2048 if large else 1024,
             ),  # fmt: skip
-            "dropout": self.choice(hp, "dropout", [0.0, 0.3, 0.5]),
+            "dropout": self.choice(hp, "dropout", [0.0, 0.2, 0.5]),
             "learning_rate": self.choice(hp, "learning_rate", [3e-4, 1e-3, 3e-3]),
         }

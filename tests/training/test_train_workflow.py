@@ -91,7 +91,7 @@ class TestTrainWorkflow(TestCase):
             "adam",
             0.001,
         )
-        assert saved["max_length"] == 128 and saved["dropout"] == 0.5
+        assert saved["max_length"] == 128 and saved["dropout"] == 0.2
         # The file's model options are laid over the recipe's, which stay.
         assert saved["model_options"] == {
             "filters": 8,
