@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfcharnlp.training.budget_schedule import (
     BudgetFittedSchedule,
@@ -77,9 +78,13 @@ def test_max_time_fits_the_decaying_schedules_only():
     assert fitted_schedule(make_optimizer(config(), 10)) is None
 
 
-def compiled_model(schedule):
+def compiled_model(schedule, steps_per_execution=1):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="mse",
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -124,6 +129,20 @@ def test_a_run_that_fits_its_budget_keeps_the_planned_schedule():
         run_epoch(callback, model, epoch, seconds=10.0)
     assert schedule.warp() == pytest.approx((0.0, 1.0))
     assert callback.end_epoch is None
+
+
+@pytest.mark.filterwarnings("ignore:Your input ran out of data")
+def test_steps_of_an_unsized_dataset_are_counted_per_batch_not_per_call():
+    # 10 batches an epoch, fed 4 to a call; the filter hides the epoch's length from Keras.
+    features = np.zeros((40, 2), "float32")
+    batches = tf.data.Dataset.from_tensor_slices((features, features[:, :1])).batch(4)
+    unsized = batches.filter(lambda x, y: True)
+    schedule = BudgetFittedSchedule(cosine(), total_steps=30)  # 3 epochs of 10 steps
+    model = compiled_model(schedule, steps_per_execution=4)
+    model.fit(unsized, epochs=3, verbose=0, callbacks=[FitScheduleToBudget(3600.0)])
+    # A budget of an hour fits the run: the planned schedule, step for step.
+    assert schedule.warp() == pytest.approx((0.0, 1.0))
+    assert int(model.optimizer.iterations.numpy()) == 30
 
 
 def test_without_a_fitted_schedule_it_does_nothing():

@@ -40,6 +40,8 @@ def test_ngram_bag_learns_with_its_default_recipe(name, data, margin, tmp_path, 
     )
     majority = majority_share(data, shared_data)
     assert result.config.tokenizer == "ngram"
+    # Its short steps run 32 to a call of the compiled step (the family's setting).
+    assert result.model.steps_per_execution == result.recorded_config["steps_per_execution"] == 32
     assert result.metrics["split"] == "validation"
     assert result.metrics["accuracy"] >= majority + margin, (
         f"ngram_bag on {name}: held-out accuracy {result.metrics['accuracy']:.3f}, "

@@ -9,9 +9,13 @@ import numpy as np
 from tfcharnlp.training.time_budget import TimeBudget, TimeBudgetOutcome
 
 
-def tiny_model():
+def tiny_model(steps_per_execution=1):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        "sgd",
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -60,6 +64,19 @@ def test_a_budget_not_reached_lets_fit_finish():
     outcome = budget.outcome()
     assert not outcome.stopped and outcome.epochs == 2 and outcome.steps_in_last_epoch == 5
     assert outcome.describe().startswith("time budget: max_time 3600 s, not reached (2 epochs")
+
+
+def test_steps_are_counted_per_batch_when_one_call_runs_several():
+    # Keras calls the batch hooks once per call of `steps_per_execution` batches.
+    ticks = itertools.count()
+    budget = TimeBudget(1.5, clock=lambda: float(next(ticks)))  # the second call spends it
+    x, y = data()
+    tiny_model(steps_per_execution=3).fit(
+        x, y, batch_size=4, epochs=2, callbacks=[budget], verbose=0
+    )
+    outcome = budget.outcome()
+    assert (outcome.stopped, outcome.epochs, outcome.steps_in_last_epoch) == (True, 1, 6)
+    assert "epoch 1 cut after 6 of 10 steps" in outcome.describe()
 
 
 def test_spent_in_the_last_batch_of_the_run_is_not_a_stop():

@@ -107,6 +107,7 @@ class TestTrainConfig(TestCase):
             ({"model_options": {"pooling": "flatten"}}, "crop_length"),  # the recipe's 256
             ({"family": "lstm", "crop_length": 256}, "crop_length"),  # a char_cnn field
             ({"warmup_epochs": -1.0}, "warmup_epochs"),
+            ({"steps_per_execution": 0}, "steps_per_execution"),
         ],
     )
     def test_validation_names_the_field(self, overrides, field):
@@ -127,6 +128,14 @@ class TestTrainConfig(TestCase):
         assert resolved.resolve() == resolved
         lstm = TrainConfig.from_dict({**BASE, "family": "lstm", "tokenizer": "word"})
         assert lstm.resolve().tokenizer == "word"
+
+    def test_steps_per_execution_defaults_to_the_familys(self):
+        assert TrainConfig.from_dict(BASE).steps_per_execution is None
+        assert TrainConfig.from_dict(BASE).resolve().steps_per_execution == 1
+        bag = {**BASE, "family": "ngram_bag"}
+        assert TrainConfig.from_dict(bag).resolve().steps_per_execution == 32
+        set_by_flag = TrainConfig.from_dict({**bag, "steps_per_execution": 4}).resolve()
+        assert set_by_flag.steps_per_execution == 4
 
     def test_bad_file(self, tmp_path):
         path = tmp_path / "broken.yaml"

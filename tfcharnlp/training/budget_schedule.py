@@ -112,7 +112,7 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         self.clock = clock or time.monotonic
         self.schedule = None
         self.start = self.epoch_start = None
-        self.steps = 0
+        self.epoch_first_step = 0
         # The epoch (counted from 1, a fraction allowed) the schedule is aimed to end at,
         # when the budget moved it before the run's last epoch; else None.
         self.end_epoch = None
@@ -123,10 +123,9 @@ class FitScheduleToBudget(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = self.clock()
-        self.steps = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
+        # Steps are counted by the optimizer, not by batch hooks: with
+        # `steps_per_execution` Keras calls those once per call, not per step.
+        self.epoch_first_step = int(self.model.optimizer.iterations.numpy())
 
     def on_epoch_end(self, epoch, logs=None):
         epochs_left = self.params.get("epochs", 0) - (epoch + 1)
@@ -136,8 +135,8 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         pace = max(now - self.epoch_start, 1e-9)
         fitting = max(0.0, self.seconds - (now - self.start)) / pace
         epochs = min(float(epochs_left), fitting)
-        steps_per_epoch = self.params.get("steps") or self.steps
         step = int(self.model.optimizer.iterations.numpy())
+        steps_per_epoch = self.params.get("steps") or step - self.epoch_first_step
         self.schedule.aim(step, epochs * steps_per_epoch)
         self.end_epoch = epoch + 1 + epochs if epochs < epochs_left else None
         if epochs < epochs_left:

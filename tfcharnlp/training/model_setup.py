@@ -62,7 +62,7 @@ def build_model(config, inputs):
 
 
 def compile_model(model, config, inputs):
-    """Compiles `model` with the config's optimizer (and schedule), loss and metrics."""
+    """Compiles `model` with the config's optimizer (and schedule), loss, metrics and steps per call."""
     import keras
 
     from tfcharnlp.models.classifier_compile import compile_classifier
@@ -75,6 +75,7 @@ def compile_model(model, config, inputs):
             optimizer=optimizer,
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             jit_compile=jit_compile,
+            steps_per_execution=config.steps_per_execution,
         )
         return model
     return compile_classifier(
@@ -85,6 +86,7 @@ def compile_model(model, config, inputs):
         focal_gamma=config.focal_gamma,
         num_classes=inputs.num_classes,
         jit_compile=jit_compile,
+        steps_per_execution=config.steps_per_execution,
     )
 
 

@@ -2,7 +2,8 @@
 
 Keras 3's fit loop reads `model.stop_training` after each training batch
 (and after each epoch): a callback that sets it in `on_train_batch_end`
-ends the run within one batch of the budget. The epoch it stopped in still
+ends the run within one batch of the budget (with `steps_per_execution`,
+within one call of that many batches). The epoch it stopped in still
 ends as any epoch does: validated, logged to history.csv, checkpointed, and
 seen by early stopping. The clock starts when fitting starts; reading the
 data and building the model before it, and the report and export after it,
@@ -98,7 +99,7 @@ class TimeBudget(keras.callbacks.Callback):
         self.deadline = deadline
         self.stopped = False
         self.epoch = 0
-        self.steps = 0
+        self.epoch_first_step = 0
         self.start = None
         self.end = None
 
@@ -114,10 +115,9 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
-        self.steps = 0
+        self.epoch_first_step = self._optimizer_step()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
         if not self.stopped and self._spent():
             self.stopped = True
             self.model.stop_training = True
@@ -133,19 +133,25 @@ class TimeBudget(keras.callbacks.Callback):
         if self.on_end is not None:
             self.on_end(self.outcome())
 
+    def _optimizer_step(self):
+        # Steps are counted by the optimizer, not by batch hooks: with
+        # `steps_per_execution` Keras calls those once per call, not per step.
+        return int(self.model.optimizer.iterations.numpy())
+
     def outcome(self, weights=None):
         """The `TimeBudgetOutcome` of the fit that just ended."""
+        steps = self._optimizer_step() - self.epoch_first_step
         steps_per_epoch = (self.params or {}).get("steps")
         epochs = self.epoch + 1
         last_epoch = epochs >= (self.params or {}).get("epochs", epochs)
-        whole = steps_per_epoch is None or self.steps >= steps_per_epoch
+        whole = steps_per_epoch is None or steps >= steps_per_epoch
         return TimeBudgetOutcome(
             max_time=self.seconds,
             seconds=(self.end or self.clock()) - self.start,
             # A budget spent in the very last batch of the run ended nothing early.
             stopped=self.stopped and not (last_epoch and whole),
             epochs=epochs,
-            steps_in_last_epoch=self.steps,
+            steps_in_last_epoch=steps,
             steps_per_epoch=steps_per_epoch,
             **({"weights": weights} if weights else {}),
         )

@@ -232,6 +232,11 @@ class TrainConfig:
         "auto", "float32, mixed_float16, or auto (mixed only on GPU)", PRECISIONS
     )
     jit_compile: str = _field("off", "XLA compilation", JIT_COMPILE)
+    steps_per_execution: Optional[int] = _field(
+        None,
+        "training batches per call of the compiled step (Keras' steps_per_execution; "
+        "default: the family's, 32 for ngram_bag, 1 for the others)",
+    )
     # Language model (char_gru).
     seq_length: Optional[int] = _recipe_field("language model: characters per training window")
     sample_length: int = _field(300, "language model: characters generated for the report")
@@ -311,11 +316,14 @@ class TrainConfig:
         `model_options` is merged: the config's entries override the
         recipe's. With word vectors an unset `embedding_dim` stays unset:
         the vectors' width decides it. An unset `tokenizer` is the family's
-        first (`Family.tokenizers`).
+        first (`Family.tokenizers`), an unset `steps_per_execution` the
+        family's.
         """
         recipe = self.family_spec.recipe(self.recipe)
         values = self.to_dict()
         values["tokenizer"] = self.tokenizer_name
+        if values["steps_per_execution"] is None:
+            values["steps_per_execution"] = self.family_spec.steps_per_execution
         for field, value in recipe.items():
             if field == "model_options":
                 values[field] = {**value, **self.model_options}
@@ -408,7 +416,7 @@ class TrainConfig:
 
     def _validate_numbers(self):
         family = self.family_spec
-        for name in ("max_tokens", "steps_per_epoch", "shuffle_buffer"):
+        for name in ("max_tokens", "steps_per_epoch", "shuffle_buffer", "steps_per_execution"):
             check_int(name, getattr(self, name), minimum=1, optional=name != "max_tokens")
         if self.max_length != AUTO_LENGTH:
             check_int("max_length", self.max_length, minimum=1, optional=True)
