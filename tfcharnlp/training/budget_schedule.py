@@ -18,6 +18,8 @@ import time
 import keras
 from keras import ops
 
+from tfcharnlp.training.time_budget import optimizer_step
+
 logger = logging.getLogger(__name__)
 
 
@@ -123,9 +125,7 @@ class FitScheduleToBudget(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = self.clock()
-        # Steps are counted by the optimizer, not by batch hooks: with
-        # `steps_per_execution` Keras calls those once per call, not per step.
-        self.epoch_first_step = int(self.model.optimizer.iterations.numpy())
+        self.epoch_first_step = optimizer_step(self.model)
 
     def on_epoch_end(self, epoch, logs=None):
         epochs_left = self.params.get("epochs", 0) - (epoch + 1)
@@ -135,7 +135,7 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         pace = max(now - self.epoch_start, 1e-9)
         fitting = max(0.0, self.seconds - (now - self.start)) / pace
         epochs = min(float(epochs_left), fitting)
-        step = int(self.model.optimizer.iterations.numpy())
+        step = optimizer_step(self.model)
         steps_per_epoch = self.params.get("steps") or step - self.epoch_first_step
         self.schedule.aim(step, epochs * steps_per_epoch)
         self.end_epoch = epoch + 1 + epochs if epochs < epochs_left else None

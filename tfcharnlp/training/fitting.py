@@ -66,8 +66,8 @@ def fit_model(config, run_dir, model, train_ds, validation_ds, extra_callbacks=(
     """Fits `model` for `config.epochs` with the callbacks of `build_callbacks`; a `FitResult`.
 
     With `config.max_time`, a `TimeBudget` stops the fit within one batch
-    (one call of `steps_per_execution` batches) of it, and the model then keeps the best epoch's weights (see
-    `_keep_best_weights`).
+    (one call of `steps_per_execution` batches) of it, and the model then
+    keeps the best epoch's weights (see `_keep_best_weights`).
     """
     # The config as the run resolved it (its data decided `max_length: auto`) is
     # what `ResumeState` records, so a backup is compared with the same values.

@@ -21,6 +21,15 @@ def _epochs(count):
     return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
+def optimizer_step(model):
+    """The optimizer's step count: callbacks count steps by it, not by batch hooks.
+
+    With `steps_per_execution`, Keras calls the batch hooks once per call of
+    that many steps.
+    """
+    return int(model.optimizer.iterations.numpy())
+
+
 @dataclasses.dataclass
 class TimeBudgetOutcome:
     """What the budget did to one `fit`, for the report and train_config.json.
@@ -115,7 +124,7 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
-        self.epoch_first_step = self._optimizer_step()
+        self.epoch_first_step = optimizer_step(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         if not self.stopped and self._spent():
@@ -133,14 +142,9 @@ class TimeBudget(keras.callbacks.Callback):
         if self.on_end is not None:
             self.on_end(self.outcome())
 
-    def _optimizer_step(self):
-        # Steps are counted by the optimizer, not by batch hooks: with
-        # `steps_per_execution` Keras calls those once per call, not per step.
-        return int(self.model.optimizer.iterations.numpy())
-
     def outcome(self, weights=None):
         """The `TimeBudgetOutcome` of the fit that just ended."""
-        steps = self._optimizer_step() - self.epoch_first_step
+        steps = optimizer_step(self.model) - self.epoch_first_step
         steps_per_epoch = (self.params or {}).get("steps")
         epochs = self.epoch + 1
         last_epoch = epochs >= (self.params or {}).get("epochs", epochs)
